@@ -1,0 +1,223 @@
+// The encoder-backed classifier: every head reads the same encoder pass, so a prompt costs one
+// forward per 512-token window no matter how many signals are asked for. Prompts longer than one
+// window are split into overlapping windows that are encoded together in one batched call.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
+import { Encoder, type Device, type EncodedSequence } from './encoder.ts';
+import { sha256File } from './hash.ts';
+import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
+import { defaultModelDir, HEADS_DIR } from './paths.ts';
+import { findStructuredPii, mergeEntities, type PiiEntity } from './pii.ts';
+import { TokenHead } from './token-head.ts';
+import { WordPieceTokenizer } from './tokenizer.ts';
+
+export interface EncoderClassifierOptions {
+  modelDir?: string;
+  headsDir?: string;
+  device?: Device;
+  intraOpThreads?: number;
+  maxBatchSize?: number;
+  maxWaitMs?: number;
+  maxQueue?: number;
+  /** Category confidence under which `below_threshold` is set (the engine then treats it as unknown). */
+  categoryThreshold?: number;
+  /** Overrides the jailbreak head's trained threshold. */
+  jailbreakThreshold?: number;
+  customCategories?: CustomCategory[];
+  /** Longest accepted text, in UTF-16 code units. */
+  maxChars?: number;
+  /** Longest accepted prompt in 512-token windows; bounds the cost one request can cause. */
+  maxWindows?: number;
+  /** Tokens shared by consecutive windows, so an entity or an attack phrase is never cut in half. */
+  windowOverlap?: number;
+  warn?: (msg: string) => void;
+}
+
+export interface CategoryResult {
+  label: string;
+  confidence: number;
+  below_threshold: boolean;
+  /** "head" for the trained MMLU-Pro head, "custom" for an operator category matched by examples. */
+  source: 'head' | 'custom';
+}
+
+export interface ClassifyResult {
+  category: CategoryResult;
+  jailbreak: { label: 'benign' | 'jailbreak'; score: number };
+  pii: { entities: PiiEntity[] };
+  embedding?: number[];
+  tokens: number;
+  windows: number;
+  timings_ms: { tokenize: number; encode: number; heads: number; total: number };
+}
+
+export class InputError extends Error {
+  constructor(readonly code: 'empty_text' | 'text_too_long', message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+export interface EncoderClassifier extends Classifier {
+  analyze(text: string, opts?: { embedding?: boolean }): Promise<ClassifyResult>;
+  /** Normalized mean embeddings of texts (first window each), e.g. for custom-category centroids. */
+  embed(texts: string[]): Promise<Float32Array[]>;
+  /** The ONNX execution provider in use ("cpu" or "cuda"); set after init(). */
+  readonly provider: string | undefined;
+  readonly limits: { maxChars: number; maxWindows: number };
+  close(): Promise<void>;
+}
+
+const WINDOW = 512;
+
+export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
+  const modelDir = opts.modelDir ?? defaultModelDir();
+  const headsDir = opts.headsDir ?? HEADS_DIR;
+  const maxChars = opts.maxChars ?? 32_000;
+  const maxWindows = opts.maxWindows ?? 8;
+  const overlap = opts.windowOverlap ?? 64;
+  const categoryThreshold = opts.categoryThreshold ?? 0.5;
+
+  let state: {
+    tokenizer: WordPieceTokenizer;
+    encoder: Encoder;
+    category: LinearHead;
+    jailbreak: LinearHead;
+    jailbreakThreshold: number;
+    tokenHead: TokenHead | null;
+    custom: CentroidSet | null;
+  } | null = null;
+  let initing: Promise<void> | null = null;
+
+  const ready = () => {
+    if (!state) throw new Error('encoder classifier used before init() resolved');
+    return state;
+  };
+
+  function windowsOf(tokenizer: WordPieceTokenizer, text: string) {
+    const pieces = tokenizer.tokenize(text);
+    const body = WINDOW - 2;
+    const step = body - overlap;
+    const count = pieces.ids.length <= body ? 1 : 1 + Math.ceil((pieces.ids.length - body) / step);
+    if (count > maxWindows) {
+      throw new InputError('text_too_long', `text is ${pieces.ids.length} tokens; the limit is ${maxWindows} windows (${body + (maxWindows - 1) * step} tokens)`);
+    }
+    const windows = [];
+    for (let w = 0; w < count; w++) {
+      const from = w * step;
+      const ids = pieces.ids.slice(from, from + body);
+      const offsets = pieces.offsets.slice(from, from + body);
+      windows.push({ ids: [tokenizer.clsId, ...ids, tokenizer.sepId], offsets: [[0, 0] as [number, number], ...offsets, [0, 0] as [number, number]] });
+    }
+    return { windows, tokens: pieces.ids.length };
+  }
+
+  async function embed(texts: string[]): Promise<Float32Array[]> {
+    const s = ready();
+    const out = await s.encoder.encodeMany(texts.map((t) => s.tokenizer.encode(t, WINDOW).ids));
+    return out.map((o) => o.embedding);
+  }
+
+  function pooled(encoded: EncodedSequence[]): Float32Array {
+    if (encoded.length === 1) return encoded[0].embedding;
+    const v = new Float32Array(encoded[0].hidden);
+    for (const e of encoded) for (let k = 0; k < v.length; k++) v[k] += e.embedding[k];
+    const n = Math.hypot(...v) || 1;
+    return v.map((x) => x / n);
+  }
+
+  async function analyze(text: string, o: { embedding?: boolean } = {}): Promise<ClassifyResult> {
+    const s = ready();
+    if (typeof text !== 'string' || text.trim() === '') throw new InputError('empty_text', 'text is empty');
+    if (text.length > maxChars) throw new InputError('text_too_long', `text is ${text.length} characters; the limit is ${maxChars}`);
+    const t0 = performance.now();
+    const { windows, tokens } = windowsOf(s.tokenizer, text);
+    const t1 = performance.now();
+    const encoded = await s.encoder.encodeMany(windows.map((w) => w.ids));
+    const t2 = performance.now();
+
+    const emb = pooled(encoded);
+    const cp = s.category.probs(emb);
+    const ci = argmax(cp);
+    let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
+    const custom = s.custom?.match(emb);
+    // An operator-defined category is more specific than the generic head, so a confident match wins.
+    if (custom && !custom.below_threshold) category = { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' };
+
+    // The attack may sit in any window of a long prompt: the most suspicious window decides.
+    let jb = 0;
+    for (const e of encoded) jb = Math.max(jb, s.jailbreak.probs(e.embedding)[1]);
+
+    const learned = s.tokenHead
+      ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))
+      : [];
+    const entities = mergeEntities(findStructuredPii(text), dedupe(learned, text));
+    const t3 = performance.now();
+    return {
+      category,
+      jailbreak: { label: jb >= s.jailbreakThreshold ? 'jailbreak' : 'benign', score: jb },
+      pii: { entities },
+      ...(o.embedding ? { embedding: Array.from(emb) } : {}),
+      tokens,
+      windows: windows.length,
+      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: t3 - t2, total: t3 - t0 },
+    };
+  }
+
+  return {
+    get provider() { return state?.encoder.provider; },
+    limits: { maxChars, maxWindows },
+    init() {
+      initing ??= (async () => {
+        const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
+        const encoder = await Encoder.create({ ...opts, modelDir });
+        const sha = sha256File(join(modelDir, 'model.onnx'));
+        const category = LinearHead.load(join(headsDir, 'category.json'), sha);
+        const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);
+        const tokenPath = join(headsDir, 'pii-token.json');
+        const tokenHead = existsSync(tokenPath) ? TokenHead.load(tokenPath, sha) : null;
+        state = { tokenizer, encoder, category, jailbreak, tokenHead, custom: null,
+          jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
+        if (opts.customCategories?.length) state.custom = await CentroidSet.build(opts.customCategories, embed);
+      })();
+      return initing;
+    },
+    async classify(input: ClassifyInput): Promise<Signals> {
+      const r = await analyze(input.prompt, { embedding: true });
+      return {
+        ...(r.category.below_threshold ? {} : {
+          category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? 'examples' : 'model' },
+        }),
+        jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
+        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], source: 'encoder' },
+        embedding: Float32Array.from(r.embedding!),
+      };
+    },
+    analyze,
+    embed,
+    async close() {
+      await state?.encoder.close();
+      state = null;
+      initing = null;
+    },
+  };
+}
+
+/** Overlapping windows report the same entity twice; keep one per span. */
+function dedupe(entities: PiiEntity[], text: string): PiiEntity[] {
+  const out: PiiEntity[] = [];
+  for (const e of entities.sort((a, b) => a.start - b.start || b.score - a.score)) {
+    const prev = out[out.length - 1];
+    if (prev && e.start < prev.end) {
+      if (e.type === prev.type) {
+        prev.end = Math.max(prev.end, e.end);
+        prev.text = text.slice(prev.start, prev.end);
+        prev.score = Math.max(prev.score, e.score);
+      }
+      continue;
+    }
+    out.push({ ...e });
+  }
+  return out;
+}

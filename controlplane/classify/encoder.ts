@@ -1,0 +1,218 @@
+// ONNX encoder with one shared session and dynamic micro-batching: concurrent requests that arrive
+// while the session is busy (or within maxWaitMs of an idle one) are padded into one run, which is
+// where CPU throughput comes from. A bounded queue turns overload into a typed error instead of
+// unbounded latency.
+import { availableParallelism } from 'node:os';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+
+export type Device = 'cpu' | 'cuda' | 'auto';
+
+export interface EncoderOptions {
+  /** Directory holding model.onnx (and tokenizer.json, read by the tokenizer). */
+  modelDir: string;
+  device?: Device;
+  /** ORT intra-op threads; defaults to the machine's available parallelism. */
+  intraOpThreads?: number;
+  maxBatchSize?: number;
+  /** How long an idle encoder waits for company before running a lone request. */
+  maxWaitMs?: number;
+  /** Sequences waiting (not yet running) beyond which submit() rejects with OverloadedError. */
+  maxQueue?: number;
+  /** Cap on padded tokens (batch x longest sequence) in one run, bounding activation memory. */
+  maxBatchTokens?: number;
+  warn?: (msg: string) => void;
+}
+
+export interface EncodedSequence {
+  /** Row-major [tokens x hidden] final hidden states, specials included. */
+  states: Float32Array;
+  tokens: number;
+  hidden: number;
+  /** Attention-masked mean of the states, L2-normalized. */
+  embedding: Float32Array;
+}
+
+export class OverloadedError extends Error {
+  readonly code = 'overloaded';
+  constructor(readonly queued: number) {
+    super(`classifier overloaded: ${queued} sequences already queued`);
+    this.name = 'OverloadedError';
+  }
+}
+
+export class DeviceUnavailableError extends Error {
+  readonly code = 'device_unavailable';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeviceUnavailableError';
+  }
+}
+
+interface Pending {
+  ids: number[];
+  resolve: (r: EncodedSequence) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Encoder {
+  private queue: Pending[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+  private readonly maxBatchSize: number;
+  private readonly maxWaitMs: number;
+  private readonly maxQueue: number;
+  private readonly maxBatchTokens: number;
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly provider: 'cpu' | 'cuda',
+    readonly hidden: number,
+    private readonly needsTokenTypes: boolean,
+    opts: EncoderOptions,
+  ) {
+    this.maxBatchSize = opts.maxBatchSize ?? 16;
+    this.maxWaitMs = opts.maxWaitMs ?? 1;
+    this.maxQueue = opts.maxQueue ?? 256;
+    this.maxBatchTokens = opts.maxBatchTokens ?? 8192;
+  }
+
+  static async create(opts: EncoderOptions): Promise<Encoder> {
+    const modelPath = join(opts.modelDir, 'model.onnx');
+    if (!existsSync(modelPath)) {
+      throw new Error(`encoder model not found at ${modelPath}; run \`node scripts/models/pull.mjs\` or set the classifier model directory`);
+    }
+    const device = opts.device ?? 'cpu';
+    const base: ort.InferenceSession.SessionOptions = {
+      intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
+      interOpNumThreads: 1,
+      graphOptimizationLevel: 'all',
+    };
+    let session: ort.InferenceSession | null = null;
+    let provider: 'cpu' | 'cuda' = 'cpu';
+    if (device === 'cuda' || device === 'auto') {
+      const cudaBuilt = ort.listSupportedBackends().some((b) => b.name === 'cuda');
+      try {
+        if (!cudaBuilt) throw new Error('this onnxruntime-node build has no CUDA backend');
+        session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cuda'] });
+        provider = 'cuda';
+      } catch (err) {
+        const why = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}. ` +
+          'It needs an NVIDIA GPU, CUDA 12 + cuDNN 9, and onnxruntime-node installed with its CUDA binaries ' +
+          '(reinstall without onnxruntime-node-install=skip in .npmrc)';
+        if (device === 'cuda') throw new DeviceUnavailableError(`${why}; set device to "cpu" or "auto" to run on CPU`);
+        (opts.warn ?? console.warn)(`classifier: ${why}; falling back to CPU`);
+      }
+    }
+    session ??= await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+    const hidden = await probeHidden(session);
+    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), opts);
+  }
+
+  /** Encodes one token-id sequence (already framed with [CLS]/[SEP]); batched with concurrent calls. */
+  encode(ids: number[]): Promise<EncodedSequence> {
+    return this.encodeMany([ids]).then((r) => r[0]);
+  }
+
+  /** Encodes several sequences, admitted to the queue all-or-nothing so a prompt is never half-served. */
+  encodeMany(seqs: number[][]): Promise<EncodedSequence[]> {
+    if (this.closed) return Promise.reject(new Error('encoder is closed'));
+    if (this.queue.length + seqs.length > this.maxQueue) return Promise.reject(new OverloadedError(this.queue.length));
+    const all = seqs.map((ids) => new Promise<EncodedSequence>((resolve, reject) => this.queue.push({ ids, resolve, reject })));
+    this.schedule();
+    return Promise.all(all);
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    for (const p of this.queue.splice(0)) p.reject(new Error('encoder is closed'));
+    await this.session.release();
+  }
+
+  private schedule(): void {
+    if (this.running || this.queue.length === 0) return;
+    if (this.queue.length >= this.maxBatchSize || this.maxWaitMs <= 0) {
+      void this.runBatch();
+    } else if (!this.timer) {
+      this.timer = setTimeout(() => void this.runBatch(), this.maxWaitMs);
+    }
+  }
+
+  private takeBatch(): Pending[] {
+    const batch: Pending[] = [];
+    let longest = 0;
+    while (batch.length < this.maxBatchSize && this.queue.length > 0) {
+      const next = Math.max(longest, this.queue[0].ids.length);
+      if (batch.length > 0 && next * (batch.length + 1) > this.maxBatchTokens) break;
+      longest = next;
+      batch.push(this.queue.shift()!);
+    }
+    return batch;
+  }
+
+  private async runBatch(): Promise<void> {
+    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.running || this.queue.length === 0) return;
+    this.running = true;
+    const batch = this.takeBatch();
+    try {
+      const out = await this.forward(batch.map((p) => p.ids));
+      batch.forEach((p, i) => p.resolve(out[i]));
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+    } finally {
+      this.running = false;
+      // Requests that queued up during the run have already waited; run them without the timer.
+      if (this.queue.length > 0 && !this.closed) void this.runBatch();
+    }
+  }
+
+  private async forward(seqs: number[][]): Promise<EncodedSequence[]> {
+    const b = seqs.length;
+    const t = Math.max(...seqs.map((s) => s.length));
+    const ids = new BigInt64Array(b * t);
+    const mask = new BigInt64Array(b * t);
+    seqs.forEach((s, i) => s.forEach((id, j) => { ids[i * t + j] = BigInt(id); mask[i * t + j] = 1n; }));
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor('int64', ids, [b, t]),
+      attention_mask: new ort.Tensor('int64', mask, [b, t]),
+    };
+    if (this.needsTokenTypes) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(b * t), [b, t]);
+    const result = await this.session.run(feeds);
+    const states = result[this.session.outputNames[0]].data as Float32Array;
+    const h = this.hidden;
+    return seqs.map((s, i) => {
+      const n = s.length;
+      const own = states.slice(i * t * h, (i * t + n) * h);
+      return { states: own, tokens: n, hidden: h, embedding: meanPoolNormalized(own, n, h) };
+    });
+  }
+}
+
+export function meanPoolNormalized(states: Float32Array, tokens: number, hidden: number): Float32Array {
+  const out = new Float32Array(hidden);
+  for (let j = 0; j < tokens; j++) for (let k = 0; k < hidden; k++) out[k] += states[j * hidden + k];
+  let norm = 0;
+  for (let k = 0; k < hidden; k++) norm += out[k] * out[k];
+  norm = Math.sqrt(norm) || 1;
+  for (let k = 0; k < hidden; k++) out[k] /= norm;
+  return out;
+}
+
+async function probeHidden(session: ort.InferenceSession): Promise<number> {
+  // The hidden size is symbolic in some exports' metadata, so run a 2-token probe once at startup.
+  const one = (v: bigint) => new ort.Tensor('int64', BigInt64Array.from([v, v]), [1, 2]);
+  const feeds: Record<string, ort.Tensor> = { input_ids: one(101n), attention_mask: one(1n) };
+  if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = one(0n);
+  const r = await session.run(feeds);
+  const dims = r[session.outputNames[0]].dims;
+  if (dims.length !== 3) throw new Error(`encoder output ${session.outputNames[0]} has shape [${dims}]; expected token states [batch, tokens, hidden]`);
+  return dims[2];
+}

@@ -1,0 +1,123 @@
+// Small trained heads on top of the encoder, stored as JSON under models/heads/ (written by
+// scripts/train/*.py). Linear + softmax is enough here: the encoder does the heavy lifting, and a
+// linear head stays cheap next to the encoder pass and is trivially portable from numpy.
+import { readFileSync } from 'node:fs';
+
+export interface LinearHeadJson {
+  kind: 'linear';
+  labels: string[];
+  /** Row-major [labels x dim]. */
+  weights: number[];
+  bias: number[];
+  dim: number;
+  /** Softmax temperature fitted on the dev split so confidence matches observed accuracy. */
+  temperature: number;
+  /** sha256 of the model.onnx the head was trained on; a different encoder would make it meaningless. */
+  encoder_sha256: string;
+  /** Optional decision threshold on the positive (last) label's probability. */
+  threshold?: number;
+  /** Free-form training provenance (data, split, metrics). */
+  meta?: Record<string, unknown>;
+}
+
+export class LinearHead {
+  readonly labels: string[];
+  readonly dim: number;
+  readonly temperature: number;
+  readonly threshold: number | undefined;
+  private readonly w: Float32Array;
+  private readonly b: Float32Array;
+
+  constructor(json: LinearHeadJson) {
+    if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
+    if (json.weights.length !== json.labels.length * json.dim || json.bias.length !== json.labels.length) {
+      throw new Error(`head shape mismatch: ${json.labels.length} labels x ${json.dim} dims vs ${json.weights.length} weights, ${json.bias.length} biases`);
+    }
+    this.labels = json.labels;
+    this.dim = json.dim;
+    this.temperature = json.temperature > 0 ? json.temperature : 1;
+    this.threshold = json.threshold;
+    this.w = Float32Array.from(json.weights);
+    this.b = Float32Array.from(json.bias);
+  }
+
+  static load(path: string, encoderSha256?: string): LinearHead {
+    const json = JSON.parse(readFileSync(path, 'utf8')) as LinearHeadJson;
+    if (encoderSha256 && json.encoder_sha256 !== encoderSha256) {
+      throw new Error(`${path} was trained on encoder ${json.encoder_sha256.slice(0, 12)}… but model.onnx is ${encoderSha256.slice(0, 12)}…; retrain the head or use the pinned model`);
+    }
+    return new LinearHead(json);
+  }
+
+  /** Calibrated class probabilities for the dim-long vector starting at x[offset]. */
+  probs(x: Float32Array, offset = 0): Float32Array {
+    const n = this.labels.length;
+    const d = this.dim;
+    const out = new Float32Array(n);
+    let max = -Infinity;
+    for (let c = 0; c < n; c++) {
+      let z = this.b[c];
+      for (let k = 0; k < d; k++) z += this.w[c * d + k] * x[offset + k];
+      out[c] = z / this.temperature;
+      if (out[c] > max) max = out[c];
+    }
+    let sum = 0;
+    for (let c = 0; c < n; c++) { out[c] = Math.exp(out[c] - max); sum += out[c]; }
+    for (let c = 0; c < n; c++) out[c] /= sum;
+    return out;
+  }
+}
+
+export function argmax(p: Float32Array): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+  return best;
+}
+
+export interface CustomCategory {
+  name: string;
+  /** Example prompts; their normalized mean embedding is the category's centroid. */
+  examples: string[];
+  /** Minimum cosine similarity to claim a prompt (default 0.75). */
+  threshold?: number;
+}
+
+export interface CentroidMatch {
+  label: string;
+  similarity: number;
+  below_threshold: boolean;
+}
+
+/** Nearest-centroid matcher for operator-defined categories given by example prompts. */
+export class CentroidSet {
+  private constructor(private readonly entries: Array<{ name: string; centroid: Float32Array; threshold: number }>) {}
+
+  /** embed maps prompts to L2-normalized embeddings (the classifier's encoder). */
+  static async build(categories: CustomCategory[], embed: (texts: string[]) => Promise<Float32Array[]>): Promise<CentroidSet> {
+    const entries = [];
+    for (const c of categories) {
+      if (c.examples.length === 0) throw new Error(`custom category ${c.name} has no examples`);
+      const vecs = await embed(c.examples);
+      const centroid = new Float32Array(vecs[0].length);
+      for (const v of vecs) for (let k = 0; k < v.length; k++) centroid[k] += v[k];
+      const norm = Math.hypot(...centroid) || 1;
+      for (let k = 0; k < centroid.length; k++) centroid[k] /= norm;
+      entries.push({ name: c.name, centroid, threshold: c.threshold ?? 0.75 });
+    }
+    return new CentroidSet(entries);
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  match(embedding: Float32Array): CentroidMatch | null {
+    let best: CentroidMatch | null = null;
+    for (const e of this.entries) {
+      let s = 0;
+      for (let k = 0; k < embedding.length; k++) s += e.centroid[k] * embedding[k];
+      if (!best || s > best.similarity) best = { label: e.name, similarity: s, below_threshold: s < e.threshold };
+    }
+    return best;
+  }
+}

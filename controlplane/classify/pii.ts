@@ -1,0 +1,106 @@
+// Structured PII: candidates found by pattern, then confirmed by a validator where the format has
+// one (Luhn, IBAN mod-97, octet ranges, SSN area rules), which is what keeps false positives low.
+// Type names follow Presidio so downstream policy can share vocabulary with it.
+
+export interface PiiEntity {
+  type: string;
+  /** [start, end) in UTF-16 code units of the classified text. */
+  start: number;
+  end: number;
+  text: string;
+  score: number;
+}
+
+interface Recognizer {
+  type: string;
+  pattern: RegExp;
+  score: number;
+  validate?: (match: string) => boolean;
+}
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) { d *= 2; if (d > 9) d -= 9; }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const IBAN_LENGTHS: Record<string, number> = {
+  AD: 24, AE: 23, AT: 20, BE: 16, BG: 22, BH: 22, BR: 29, CH: 21, CY: 28, CZ: 24, DE: 22, DK: 18, EE: 20, ES: 24,
+  FI: 18, FR: 27, GB: 22, GR: 27, HR: 21, HU: 28, IE: 22, IL: 23, IS: 26, IT: 27, KW: 30, KZ: 20, LI: 21, LT: 20,
+  LU: 20, LV: 21, MC: 27, MT: 31, NL: 18, NO: 15, PL: 28, PT: 25, QA: 29, RO: 24, SA: 24, SE: 24, SI: 19, SK: 24,
+  SM: 27, TR: 26,
+};
+
+export function ibanValid(raw: string): boolean {
+  const iban = raw.replace(/[\s-]/g, '').toUpperCase();
+  const len = IBAN_LENGTHS[iban.slice(0, 2)];
+  if (len === undefined || iban.length !== len) return false;
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  // mod 97 over the digit expansion, folded chunk-wise to stay inside double precision.
+  let rem = 0;
+  for (const ch of moved) {
+    const v = /[0-9]/.test(ch) ? ch : String(ch.charCodeAt(0) - 55);
+    rem = Number(`${rem}${v}`) % 97;
+  }
+  return rem === 1;
+}
+
+function ssnValid(s: string): boolean {
+  const d = s.replace(/\D/g, '');
+  const area = Number(d.slice(0, 3));
+  // Numbers the SSA never issues: area 000, 666, 900-999; group 00; serial 0000.
+  return area !== 0 && area !== 666 && area < 900 && d.slice(3, 5) !== '00' && d.slice(5) !== '0000';
+}
+
+function ipValid(s: string): boolean {
+  if (s.includes(':')) return s.split(':').length >= 3;
+  return s.split('.').every((o) => Number(o) <= 255 && (o === '0' || !o.startsWith('0')));
+}
+
+function dateValid(s: string): boolean {
+  const nums = s.match(/\d+/g)?.map(Number) ?? [];
+  // Reject numeric triples that cannot be a calendar date (e.g. version strings 1.2.3 are not matched, 45/78/2020 fails here).
+  const hasYear = nums.some((n) => n >= 1000 && n <= 2999);
+  const small = nums.filter((n) => n < 1000);
+  return hasYear ? small.every((n) => n >= 1 && n <= 31) : /[a-z]/i.test(s);
+}
+
+const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+
+const RECOGNIZERS: Recognizer[] = [
+  { type: 'EMAIL_ADDRESS', score: 1, pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b/g },
+  { type: 'URL', score: 0.9, pattern: /\b(?:https?:\/\/|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/gi },
+  { type: 'CREDIT_CARD', score: 1, pattern: /\b(?:\d[ -]?){12,18}\d\b/g, validate: (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhnValid(d); } },
+  { type: 'IBAN_CODE', score: 1, pattern: /\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b/g, validate: ibanValid },
+  { type: 'US_SSN', score: 0.85, pattern: /\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b/g, validate: ssnValid },
+  { type: 'IP_ADDRESS', score: 0.95, pattern: /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?\b/gi, validate: ipValid },
+  { type: 'PHONE_NUMBER', score: 0.75, pattern: /(?<![\w-]|\d[ .])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?![\w-]|[ .]\d)/g },
+  { type: 'DATE_TIME', score: 0.85, pattern: new RegExp(
+    String.raw`\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|${MONTH}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? ${MONTH}\.?,? \d{4})\b`, 'gi'), validate: dateValid },
+];
+
+/** Pattern-and-validator entities, overlapping matches resolved in favour of the earlier recognizer. */
+export function findStructuredPii(text: string): PiiEntity[] {
+  const found: PiiEntity[] = [];
+  for (const r of RECOGNIZERS) {
+    for (const m of text.matchAll(r.pattern)) {
+      const start = m.index!;
+      const end = start + m[0].length;
+      if (r.validate && !r.validate(m[0])) continue;
+      if (found.some((e) => start < e.end && e.start < end)) continue;
+      found.push({ type: r.type, start, end, text: m[0], score: r.score });
+    }
+  }
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** Merges learned (PERSON/LOCATION) spans into structured ones; structured entities win on overlap. */
+export function mergeEntities(structured: PiiEntity[], learned: PiiEntity[]): PiiEntity[] {
+  const out = [...structured];
+  for (const e of learned) if (!structured.some((s) => e.start < s.end && s.start < e.end)) out.push(e);
+  return out.sort((a, b) => a.start - b.start);
+}

@@ -1,0 +1,98 @@
+// The control-plane side of the decision contract, version 1 (docs/decision-contract.md): the route
+// request the filter sends, the decisions we answer with, and validation of incoming requests.
+
+import { fieldPath, isObject, Issues, readBoolean, readString, typeName } from './validate.ts';
+
+export const CONTRACT_VERSION = 1;
+
+export interface RouteRequest {
+  readonly version: typeof CONTRACT_VERSION;
+  /** openai.chat | openai.completions | openai.responses | anthropic.messages; kept open so a filter may add APIs within version 1. */
+  readonly api: string;
+  readonly path: string;
+  readonly model: string;
+  readonly system?: string;
+  readonly prompt: string;
+  readonly stream: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface RouteDecision {
+  readonly version: typeof CONTRACT_VERSION;
+  readonly action: 'route';
+  readonly model: string;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface BlockDecision {
+  readonly version: typeof CONTRACT_VERSION;
+  readonly action: 'block';
+  readonly block: { readonly status: number; readonly type: string; readonly code: string; readonly message: string };
+}
+
+export interface PassDecision {
+  readonly version: typeof CONTRACT_VERSION;
+  readonly action: 'pass';
+}
+
+export type Decision = RouteDecision | BlockDecision | PassDecision;
+
+/** A route request that does not follow the contract; `code` is the API error code. */
+export class RouteRequestError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'invalid_request' | 'unsupported_version',
+  ) {
+    super(message);
+    this.name = 'RouteRequestError';
+  }
+}
+
+/** Validates a parsed JSON body against contract v1; unknown fields are ignored as the contract requires. */
+export function parseRouteRequest(body: unknown): RouteRequest {
+  if (!isObject(body)) throw new RouteRequestError(`request body must be a JSON object, got ${typeName(body)}`, 'invalid_request');
+
+  // Checked first and alone: under another version the other fields may mean something else.
+  if (body.version === undefined) throw new RouteRequestError('version: missing required field', 'invalid_request');
+  if (body.version !== CONTRACT_VERSION) {
+    throw new RouteRequestError(
+      `version: unsupported contract version ${JSON.stringify(body.version)} (this control plane speaks ${CONTRACT_VERSION})`,
+      'unsupported_version',
+    );
+  }
+
+  const issues = new Issues();
+  const api = readString(body, 'api', '', issues, { required: true });
+  const path = readString(body, 'path', '', issues, { required: true });
+  const model = readString(body, 'model', '', issues, { required: true });
+  const system = readString(body, 'system', '', issues, { required: false });
+  const prompt = readString(body, 'prompt', '', issues, { required: true });
+  const stream = readBoolean(body, 'stream', '', issues, { required: true });
+  const headers = readHeaders(body.headers, issues);
+  if (!issues.empty) throw new RouteRequestError(issues.list.join('; '), 'invalid_request');
+
+  return {
+    version: CONTRACT_VERSION,
+    api: api as string,
+    path: path as string,
+    model: model as string,
+    ...(system === undefined ? {} : { system }),
+    prompt: prompt as string,
+    stream: stream as boolean,
+    headers,
+  };
+}
+
+function readHeaders(value: unknown, issues: Issues): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    issues.add('headers', `expected an object of strings, got ${typeName(value)}`);
+    return {};
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === 'string') headers[name] = v;
+    else issues.add(fieldPath('headers', name), `expected a string, got ${typeName(v)}`);
+  }
+  return headers;
+}

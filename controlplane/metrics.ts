@@ -1,0 +1,47 @@
+// Prometheus metrics of one control-plane instance. Labels are bounded by the config (category and
+// model names, reasons built from them) or by code (actions, error codes); prompt text never appears.
+
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import type { Outcome } from './decide.ts';
+
+export interface Metrics {
+  readonly registry: Registry;
+  observeDecision(outcome: Outcome, seconds: number): void;
+  countRejected(code: string): void;
+}
+
+export function createMetrics(): Metrics {
+  // A registry per instance, so several control planes (tests, embedding) never share counters.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const decisions = new Counter({
+    name: 'switchyard_decisions_total',
+    help: 'Routing decisions by action, category, chosen model and reason',
+    labelNames: ['action', 'category', 'model', 'reason'] as const,
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'switchyard_decision_duration_seconds',
+    help: 'Time to classify a route request and decide, excluding HTTP parsing',
+    labelNames: ['action'] as const,
+    buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'switchyard_route_requests_rejected_total',
+    help: 'Route requests answered with an error, by error code',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+
+  return {
+    registry,
+    observeDecision: ({ decision, category, reason }, seconds) => {
+      const model = decision.action === 'route' ? decision.model : '';
+      decisions.inc({ action: decision.action, category, model, reason });
+      latency.observe({ action: decision.action }, seconds);
+    },
+    countRejected: (code) => rejected.inc({ code }),
+  };
+}

@@ -1,0 +1,49 @@
+// What classifiers tell the decision engine about a prompt. The engine depends only on this module,
+// so rule-based and ML classifiers (controlplane/classify/) are interchangeable and neither the
+// filter nor the HTTP API changes when one is added.
+
+export interface ClassifyInput {
+  /** The last user message (contract field `prompt`). */
+  readonly prompt: string;
+  /** The system prompt, when the request had one. */
+  readonly system?: string;
+}
+
+export interface CategorySignal {
+  /** A category name from the config; the engine ignores labels the config does not define. */
+  readonly label: string;
+  /** 0..1; rule matches are certain (1). */
+  readonly confidence: number;
+  /** Which classifier produced it, e.g. "rule"; the first part of `x-switchyard-reason`. */
+  readonly source: string;
+  /** Short, bounded evidence kind such as "keyword" or "pattern" (never prompt text): it ends up in a header and a metric label. */
+  readonly evidence?: string;
+}
+
+export interface JailbreakSignal {
+  readonly detected: boolean;
+  readonly confidence: number;
+  readonly source: string;
+}
+
+export interface PiiSignal {
+  /** Entity types found, e.g. "EMAIL_ADDRESS"; never the matched text. */
+  readonly types: readonly string[];
+  readonly source: string;
+}
+
+/** Every field is optional: a classifier fills in what it knows. */
+export interface Signals {
+  readonly category?: CategorySignal;
+  readonly jailbreak?: JailbreakSignal;
+  readonly pii?: PiiSignal;
+  readonly embedding?: Float32Array;
+}
+
+export interface Classifier {
+  /** Resolves once the classifier can answer (models loaded); until then the control plane is not ready. */
+  init(): Promise<void>;
+  classify(input: ClassifyInput): Promise<Signals>;
+  /** Releases what init() acquired (model sessions); called when the control plane closes. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,110 @@
+import { validDocument } from "./json/scanner";
+import { ObjectReader, decodeString, firstByte, isString, plainInteger } from "./json/reader";
+import { isHeaderName, isPrintable } from "./config";
+
+// The control plane's answer (docs/decision-contract.md). parseDecision returns null for anything
+// that breaks the contract; the caller turns that into the `bad_decision` failure.
+
+export namespace Action {
+  export const Route = 0;
+  export const Block = 1;
+  export const Pass = 2;
+}
+
+const MAX_HEADERS = 16;
+const MAX_VALUE_BYTES = 256;
+// Headers a decision may not set: they describe the message itself, or are the filter's own.
+const RESERVED: StaticArray<string> = ["content-length", "content-type", "host", "transfer-encoding",
+  "connection", "te", "upgrade", "keep-alive", "x-switchyard-failure"];
+
+export class Decision {
+  action: i32 = Action.Pass;
+  model: string = "";
+  headerNames: string[] = [];
+  headerValues: string[] = [];
+  blockStatus: u32 = 0;
+  blockMessage: string = "";
+  blockType: string = "";
+  blockCode: string = "";
+}
+
+export function parseDecision(ptr: usize, len: usize, selectedModelHeader: string): Decision | null {
+  if (!validDocument(ptr, len)) return null;
+  let start = ptr;
+  while (firstByte(start) != 0x7b) {
+    if (firstByte(start) > 0x20) return null;
+    start++;
+  }
+  const d = new Decision();
+  let version: i64 = -1;
+  let action = "";
+  let hasModel = false;
+  let hasBlock = false;
+  const m = new ObjectReader(start, ptr + len);
+  while (m.next()) {
+    if (m.keyIs("version")) {
+      version = plainInteger(m.valueStart, m.valueEnd, 1000);
+    } else if (m.keyIs("action")) {
+      if (!isString(m.valueStart, m.valueEnd)) return null;
+      action = decodeString(m.valueStart, m.valueEnd);
+    } else if (m.keyIs("model")) {
+      if (!isString(m.valueStart, m.valueEnd)) return null;
+      d.model = decodeString(m.valueStart, m.valueEnd);
+      hasModel = true;
+    } else if (m.keyIs("headers")) {
+      if (!readHeaders(d, m.valueStart, m.valueEnd, selectedModelHeader)) return null;
+    } else if (m.keyIs("block")) {
+      if (!readBlock(d, m.valueStart, m.valueEnd)) return null;
+      hasBlock = true;
+    }
+  }
+  if (version != 1) return null;
+  if (action == "route") {
+    // The model becomes a header value and a JSON string in the body.
+    if (!hasModel || d.model.length == 0 || d.model.length > MAX_VALUE_BYTES || !isPrintable(d.model)) return null;
+    d.action = Action.Route;
+  } else if (action == "block") {
+    if (!hasBlock) return null;
+    d.action = Action.Block;
+  } else if (action != "pass") {
+    return null;
+  }
+  return d;
+}
+
+function readHeaders(d: Decision, s: usize, e: usize, selectedModelHeader: string): bool {
+  if (firstByte(s) != 0x7b) return false;
+  const h = new ObjectReader(s, e);
+  while (h.next()) {
+    if (!isString(h.valueStart, h.valueEnd)) return false;
+    const name = decodeString(h.keyStart, h.keyEnd);
+    const value = decodeString(h.valueStart, h.valueEnd);
+    if (!isHeaderName(name) || RESERVED.includes(name) || name == selectedModelHeader) return false;
+    if (value.length > MAX_VALUE_BYTES || !isPrintable(value)) return false;
+    if (d.headerNames.length == MAX_HEADERS) return false;
+    d.headerNames.push(name);
+    d.headerValues.push(value);
+  }
+  return true;
+}
+
+function readBlock(d: Decision, s: usize, e: usize): bool {
+  if (firstByte(s) != 0x7b) return false;
+  let fields = 0;
+  const b = new ObjectReader(s, e);
+  while (b.next()) {
+    if (b.keyIs("status")) {
+      const status = plainInteger(b.valueStart, b.valueEnd, 599);
+      if (status < 400) return false;
+      d.blockStatus = <u32>status;
+      fields |= 1;
+    } else if (b.keyIs("message") || b.keyIs("type") || b.keyIs("code")) {
+      if (!isString(b.valueStart, b.valueEnd)) return false;
+      const v = decodeString(b.valueStart, b.valueEnd);
+      if (b.keyIs("message")) { d.blockMessage = v; fields |= 2; }
+      else if (b.keyIs("type")) { d.blockType = v; fields |= 4; }
+      else { d.blockCode = v; fields |= 8; }
+    }
+  }
+  return fields == 15;
+}

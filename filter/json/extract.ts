@@ -1,0 +1,161 @@
+import { ArrayReader, ObjectReader, firstByte, isString } from "./reader";
+import { Field, RequestFields } from "./request";
+import { ByteWriter } from "./writer";
+
+export namespace Api {
+  export const Chat = 0;
+  export const Completions = 1;
+  export const Responses = 2;
+  export const Messages = 3;
+}
+export const API_NAMES: StaticArray<string> = ["openai.chat", "openai.completions", "openai.responses", "anthropic.messages"];
+export const API_PATHS: StaticArray<string> = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages"];
+
+// Which API a request path speaks, by suffix so that prefixed mounts (/openai/v1/...) work; -1 if none.
+export function apiOfPath(path: string): i32 {
+  for (let i = 0; i < API_PATHS.length; i++) if (path.endsWith(API_PATHS[i])) return i;
+  return -1;
+}
+
+// Joins the text of string tokens into the JSON string being written. Validated string tokens are
+// copied raw, escapes included, which is already correct JSON; the separator is an escaped "\n".
+class TextJoin {
+  private w: ByteWriter;
+  count: i32 = 0;
+
+  constructor(w: ByteWriter) {
+    this.w = w;
+  }
+
+  add(start: usize, end: usize): void {
+    if (this.count++ > 0) this.w.ascii("\\n");
+    this.w.bytes(start + 1, end - start - 2);
+  }
+
+  // A message content: a string, or an array whose text parts are joined; other parts are skipped.
+  content(start: usize, end: usize): void {
+    if (isString(start, end)) {
+      this.add(start, end);
+      return;
+    }
+    if (firstByte(start) != 0x5b) return;
+    const parts = new ArrayReader(start, end);
+    while (parts.next()) {
+      if (firstByte(parts.valueStart) != 0x7b) continue;
+      let isText = false;
+      let textStart: usize = 0;
+      let textEnd: usize = 0;
+      const part = new ObjectReader(parts.valueStart, parts.valueEnd);
+      while (part.next()) {
+        if (part.keyIs("type")) {
+          isText = part.valueIs("text") || part.valueIs("input_text");
+        } else if (part.keyIs("text") && isString(part.valueStart, part.valueEnd)) {
+          textStart = part.valueStart;
+          textEnd = part.valueEnd;
+        }
+      }
+      if (isText && textEnd != 0) this.add(textStart, textEnd);
+    }
+  }
+
+  // Completions `prompt`: a string, or an array of strings joined.
+  strings(start: usize, end: usize): void {
+    if (firstByte(start) != 0x5b) {
+      this.content(start, end);
+      return;
+    }
+    const items = new ArrayReader(start, end);
+    while (items.next()) {
+      if (isString(items.valueStart, items.valueEnd)) this.add(items.valueStart, items.valueEnd);
+    }
+  }
+}
+
+// A conversation array (`messages`, or Responses `input` items): remembers the content of the last
+// user message and, when `system` is given, joins the contents of system/developer messages into it.
+class Conversation {
+  lastUserStart: usize = 0;
+  lastUserEnd: usize = 0;
+
+  walk(start: usize, end: usize, system: TextJoin | null): void {
+    if (firstByte(start) != 0x5b) return;
+    const items = new ArrayReader(start, end);
+    while (items.next()) {
+      if (firstByte(items.valueStart) != 0x7b) continue;
+      let role = 0; // 1 user, 2 system or developer
+      let contentStart: usize = 0;
+      let contentEnd: usize = 0;
+      const m = new ObjectReader(items.valueStart, items.valueEnd);
+      while (m.next()) {
+        if (m.keyIs("role")) {
+          role = m.valueIs("user") ? 1 : m.valueIs("system") || m.valueIs("developer") ? 2 : 0;
+        } else if (m.keyIs("content")) {
+          contentStart = m.valueStart;
+          contentEnd = m.valueEnd;
+        }
+      }
+      if (contentEnd == 0) continue;
+      if (role == 1) {
+        this.lastUserStart = contentStart;
+        this.lastUserEnd = contentEnd;
+      } else if (role == 2 && system !== null) {
+        system.content(contentStart, contentEnd);
+      }
+    }
+  }
+}
+
+// Writes the decision request of docs/decision-contract.md for a body already parsed by parseRequest.
+export function writeDecisionRequest(w: ByteWriter, body: RequestFields, api: i32, path: string,
+                                     headerNames: string[], headerValues: string[]): void {
+  w.ascii("{\"version\":1,\"api\":\"");
+  w.ascii(API_NAMES[api]);
+  w.ascii("\",\"path\":");
+  w.jsonString(path);
+  w.ascii(",\"model\":");
+  w.bytes(body.starts[Field.Model], body.ends[Field.Model] - body.starts[Field.Model]);
+
+  // `system` is optional: written speculatively and cut back when no text was found.
+  const systemMark = w.len;
+  w.ascii(",\"system\":\"");
+  const system = new TextJoin(w);
+  const conversation = new Conversation();
+  if (api == Api.Chat) {
+    if (body.has(Field.Messages)) conversation.walk(body.starts[Field.Messages], body.ends[Field.Messages], system);
+  } else if (api == Api.Messages) {
+    if (body.has(Field.System)) system.content(body.starts[Field.System], body.ends[Field.System]);
+    if (body.has(Field.Messages)) conversation.walk(body.starts[Field.Messages], body.ends[Field.Messages], null);
+  } else if (api == Api.Responses) {
+    if (body.has(Field.Instructions)) system.content(body.starts[Field.Instructions], body.ends[Field.Instructions]);
+  }
+  if (system.count == 0) w.len = systemMark;
+  else w.byte(0x22);
+
+  w.ascii(",\"prompt\":\"");
+  const prompt = new TextJoin(w);
+  if (api == Api.Completions) {
+    if (body.has(Field.Prompt)) prompt.strings(body.starts[Field.Prompt], body.ends[Field.Prompt]);
+  } else if (api == Api.Responses) {
+    if (body.has(Field.Input)) {
+      const s = body.starts[Field.Input];
+      const e = body.ends[Field.Input];
+      if (isString(s, e)) prompt.add(s, e);
+      else conversation.walk(s, e, null);
+    }
+  }
+  if (conversation.lastUserEnd != 0) prompt.content(conversation.lastUserStart, conversation.lastUserEnd);
+  w.ascii("\",\"stream\":");
+  w.ascii(body.stream() ? "true" : "false");
+
+  if (headerNames.length > 0) {
+    w.ascii(",\"headers\":{");
+    for (let i = 0; i < headerNames.length; i++) {
+      if (i > 0) w.byte(0x2c);
+      w.jsonString(headerNames[i]);
+      w.byte(0x3a);
+      w.jsonString(headerValues[i]);
+    }
+    w.byte(0x7d);
+  }
+  w.byte(0x7d);
+}

@@ -1,0 +1,60 @@
+import { validDocument } from "./scanner";
+import { ObjectReader, firstByte, isString } from "./reader";
+
+// Top-level members of an LLM API request that the filter reads. Their value spans are recorded in
+// one pass; everything else is only validated.
+export namespace Field {
+  export const Model = 0;
+  export const Stream = 1;
+  export const Messages = 2;
+  export const System = 3;
+  export const Instructions = 4;
+  export const Input = 5;
+  export const Prompt = 6;
+}
+const FIELD_NAMES: StaticArray<string> = ["model", "stream", "messages", "system", "instructions", "input", "prompt"];
+
+export class RequestFields {
+  starts: StaticArray<usize> = new StaticArray<usize>(7);
+  ends: StaticArray<usize> = new StaticArray<usize>(7);
+  modelEscaped: bool = false;
+
+  has(field: i32): bool {
+    return this.ends[field] != 0;
+  }
+
+  // The model string token (with quotes), or false when `model` is absent or not a string.
+  hasStringModel(): bool {
+    return this.has(Field.Model) && isString(this.starts[Field.Model], this.ends[Field.Model]);
+  }
+
+  stream(): bool {
+    return this.has(Field.Stream) && firstByte(this.starts[Field.Stream]) == 0x74;
+  }
+}
+
+// Null when the body is not one valid JSON object, or repeats a member the filter reads: parsers
+// disagree on which duplicate wins, and the filter must see the same `model` as the upstream.
+export function parseRequest(ptr: usize, len: usize): RequestFields | null {
+  if (!validDocument(ptr, len)) return null;
+  let start = ptr;
+  const end = ptr + len;
+  while (start < end && firstByte(start) != 0x7b) {
+    if (firstByte(start) > 0x20) return null;
+    start++;
+  }
+  if (start == end) return null;
+  const fields = new RequestFields();
+  const members = new ObjectReader(start, end);
+  while (members.next()) {
+    for (let f = 0; f < FIELD_NAMES.length; f++) {
+      if (!members.keyIs(FIELD_NAMES[f])) continue;
+      if (fields.has(f)) return null;
+      fields.starts[f] = members.valueStart;
+      fields.ends[f] = members.valueEnd;
+      if (f == Field.Model) fields.modelEscaped = members.valueEscaped;
+      break;
+    }
+  }
+  return fields;
+}

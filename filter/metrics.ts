@@ -1,0 +1,33 @@
+import { defineCounter, increment } from "./sdk/metrics";
+
+// Failure causes of docs/decision-contract.md; the value indexes CAUSE_NAMES.
+export namespace Cause {
+  export const Unreachable = 0;
+  export const Timeout = 1;
+  export const BadStatus = 2;
+  export const BadDecision = 3;
+  export const BadBody = 4;
+  export const BodyTooLarge = 5;
+}
+export const CAUSE_NAMES: StaticArray<string> = ["unreachable", "timeout", "bad_status", "bad_decision", "bad_body", "body_too_large"];
+
+// Counters of docs/filter-config.md. Envoy keeps them per name, so defining them again for another
+// root context in the same VM shares the same stats.
+export class Metrics {
+  seen: u32 = defineCounter("switchyard_requests_seen");
+  triggered: u32 = defineCounter("switchyard_requests_triggered");
+  passthrough: u32 = defineCounter("switchyard_requests_passthrough");
+  routed: u32 = defineCounter("switchyard_requests_routed");
+  blocked: u32 = defineCounter("switchyard_requests_blocked");
+  failuresOpen: u32 = defineCounter("switchyard_failures_open");
+  failuresClosed: u32 = defineCounter("switchyard_failures_closed");
+  causes: u32[] = defineCauses();
+}
+
+function defineCauses(): u32[] {
+  const ids = new Array<u32>(CAUSE_NAMES.length);
+  for (let i = 0; i < CAUSE_NAMES.length; i++) ids[i] = defineCounter("switchyard_failure_" + CAUSE_NAMES[i]);
+  return ids;
+}
+
+export { increment };

@@ -1,0 +1,322 @@
+import { Action as FilterAction, BufferType, MapType, StreamType } from "./abi/types";
+import { proxy_continue_stream } from "./abi/imports";
+import { HttpContext, RootContext, forgetCall, trackCall } from "./sdk/context";
+import { getHeader, setHeader } from "./sdk/headers";
+import { readBuffer, replaceBuffer } from "./sdk/buffers";
+import { httpCall } from "./sdk/http_call";
+import { sendJsonResponse } from "./sdk/local_response";
+import { clearRouteCache } from "./sdk/route_cache";
+import { logDebug, logError, logWarn } from "./sdk/log";
+import { nowMs } from "./sdk/time";
+import { Config, parseConfig } from "./config";
+import { Action, Decision, parseDecision } from "./decision";
+import { CAUSE_NAMES, Cause, Metrics, increment } from "./metrics";
+import { Field, RequestFields, parseRequest } from "./json/request";
+import { apiOfPath, writeDecisionRequest } from "./json/extract";
+import { stringIs } from "./json/reader";
+import { ByteWriter } from "./json/writer";
+
+const FAILURE_HEADER = "x-switchyard-failure";
+// Decisions are small; a larger answer is not one the contract allows.
+const MAX_DECISION_BYTES: usize = 65536;
+
+export class Root extends RootContext {
+  config: Config | null = null;
+  metrics: Metrics | null = null;
+
+  onConfigure(configSize: usize): bool {
+    const raw = readBuffer(BufferType.PluginConfiguration, configSize);
+    const result = parseConfig(raw.ptr, raw.len);
+    raw.free();
+    if (result.errors.length > 0) {
+      for (let i = 0; i < result.errors.length; i++) logError(result.errors[i]);
+      return false;
+    }
+    this.config = result.config;
+    if (this.metrics === null) this.metrics = new Metrics();
+    return true;
+  }
+
+  newHttpContext(id: u32): HttpContext {
+    return new Stream(id, this);
+  }
+}
+
+namespace State {
+  export const Ignored = 0;
+  export const Buffering = 1;
+  export const Deciding = 2;
+  export const Done = 3;
+}
+
+class Stream extends HttpContext {
+  private state: i32 = State.Ignored;
+  private root: Root;
+  private api: i32 = 0;
+  private bodySize: usize = 0;
+  private modelStart: usize = 0;
+  private modelEnd: usize = 0;
+  private token: u32 = 0;
+  private calledAt: i64 = 0;
+  // Headers added to the response: the routing decision, or the failure cause.
+  private echoNames: string[] = [];
+  private echoValues: string[] = [];
+
+  constructor(id: u32, root: Root) {
+    super(id);
+    this.root = root;
+  }
+
+  onRequestHeaders(endOfStream: bool): i32 {
+    const config = this.root.config;
+    if (config === null) return FilterAction.Continue;
+    if (getHeader(MapType.HttpRequestHeaders, ":method") != "POST") return FilterAction.Continue;
+    if (!isJson(getHeader(MapType.HttpRequestHeaders, "content-type"))) return FilterAction.Continue;
+    const path = pathOf(getHeader(MapType.HttpRequestHeaders, ":path"));
+    if (!config.paths.includes(path)) return FilterAction.Continue;
+    this.api = apiOfPath(path);
+    increment(this.metrics().seen);
+    if (endOfStream) return this.fail(Cause.BadBody);
+    const length = getHeader(MapType.HttpRequestHeaders, "content-length");
+    if (length !== null && exceeds(length, config.maxBodyBytes)) return this.fail(Cause.BodyTooLarge);
+    this.state = State.Buffering;
+    // Held until the body is read: the route must not be chosen before the model is known.
+    return FilterAction.Pause;
+  }
+
+  onRequestBody(bodySize: usize, endOfStream: bool): i32 {
+    if (this.state != State.Buffering) return FilterAction.Continue;
+    const config = this.config();
+    if (bodySize > config.maxBodyBytes) return this.fail(Cause.BodyTooLarge);
+    if (!endOfStream) return FilterAction.Pause;
+
+    const body = readBuffer(BufferType.HttpRequestBody, bodySize);
+    const fields = parseRequest(body.ptr, body.len);
+    if (fields === null) {
+      body.free();
+      return this.fail(Cause.BadBody);
+    }
+    if (!fields.hasStringModel() || !isTrigger(fields, config.triggerModels)) {
+      body.free();
+      this.state = State.Done;
+      increment(this.metrics().passthrough);
+      return FilterAction.Continue;
+    }
+    increment(this.metrics().triggered);
+    this.bodySize = body.len;
+    this.modelStart = fields.starts[Field.Model] - body.ptr;
+    this.modelEnd = fields.ends[Field.Model] - body.ptr;
+    const ok = this.callControlPlane(fields, config);
+    body.free();
+    if (!ok) return this.fail(Cause.Unreachable);
+    this.state = State.Deciding;
+    return FilterAction.Pause;
+  }
+
+  private callControlPlane(fields: RequestFields, config: Config): bool {
+    const names: string[] = [];
+    const values: string[] = [];
+    for (let i = 0; i < config.forwardHeaders.length; i++) {
+      const v = getHeader(MapType.HttpRequestHeaders, config.forwardHeaders[i]);
+      if (v === null) continue;
+      names.push(config.forwardHeaders[i]);
+      values.push(v);
+    }
+    const request = new ByteWriter(1024);
+    writeDecisionRequest(request, fields, this.api, pathOf(getHeader(MapType.HttpRequestHeaders, ":path")), names, values);
+    this.calledAt = nowMs();
+    const token = httpCall(config.cluster,
+      [":method", ":path", ":authority", "content-type"],
+      ["POST", config.path, config.authority, "application/json"],
+      request.ptr, request.len, config.timeoutMs);
+    request.free();
+    if (token < 0) return false;
+    this.token = <u32>token;
+    trackCall(this.token, this.id);
+    return true;
+  }
+
+  onHttpCallResponse(numHeaders: u32, bodySize: usize): void {
+    if (this.state != State.Deciding) return;
+    this.state = State.Done;
+    const config = this.config();
+    if (numHeaders == 0) {
+      this.failAndResume(nowMs() - this.calledAt >= <i64>config.timeoutMs ? Cause.Timeout : Cause.Unreachable);
+      return;
+    }
+    const status = getHeader(MapType.HttpCallResponseHeaders, ":status");
+    if (status != "200") {
+      this.failAndResume(this.causeOfStatus(status, config));
+      return;
+    }
+    if (bodySize > MAX_DECISION_BYTES) {
+      this.failAndResume(Cause.BadDecision);
+      return;
+    }
+    const raw = readBuffer(BufferType.HttpCallResponseBody, bodySize);
+    const decision = parseDecision(raw.ptr, raw.len, config.selectedModelHeader);
+    raw.free();
+    if (decision === null) {
+      this.failAndResume(Cause.BadDecision);
+    } else if (decision.action == Action.Block) {
+      increment(this.metrics().blocked);
+      const body = new ByteWriter(256);
+      writeError(body, decision.blockMessage, decision.blockType, decision.blockCode);
+      sendJsonResponse(decision.blockStatus, "switchyard_blocked", body.ptr, body.len);
+      body.free();
+    } else if (decision.action == Action.Route) {
+      if (!this.route(decision, config)) {
+        this.failAndResume(Cause.BadBody);
+        return;
+      }
+      increment(this.metrics().routed);
+      proxy_continue_stream(StreamType.Request);
+    } else {
+      increment(this.metrics().passthrough);
+      proxy_continue_stream(StreamType.Request);
+    }
+  }
+
+  // Envoy answers a call it could not complete itself (no connection, its own timeout) with a
+  // local 503/504 rather than an error, so the cause is told apart by elapsed time and status.
+  private causeOfStatus(status: string | null, config: Config): i32 {
+    if (nowMs() - this.calledAt >= <i64>config.timeoutMs) return Cause.Timeout;
+    if (status == "503" && getHeader(MapType.HttpCallResponseHeaders, "content-type") != "application/json") {
+      return Cause.Unreachable;
+    }
+    return Cause.BadStatus;
+  }
+
+  // Writes the chosen model over the original `model` token; every other body byte is kept.
+  private route(decision: Decision, config: Config): bool {
+    const body = readBuffer(BufferType.HttpRequestBody, this.bodySize);
+    if (body.len != this.bodySize) {
+      body.free();
+      return false;
+    }
+    const out = new ByteWriter(body.len + decision.model.length + 2);
+    out.bytes(body.ptr, this.modelStart);
+    out.jsonString(decision.model);
+    out.bytes(body.ptr + this.modelEnd, body.len - this.modelEnd);
+    body.free();
+    const replaced = replaceBuffer(BufferType.HttpRequestBody, this.bodySize, out.ptr, out.len);
+    const newLength = out.len;
+    out.free();
+    if (!replaced) return false;
+    if (getHeader(MapType.HttpRequestHeaders, "content-length") !== null) {
+      setHeader(MapType.HttpRequestHeaders, "content-length", newLength.toString());
+    }
+    this.echoNames.push(config.selectedModelHeader);
+    this.echoValues.push(decision.model);
+    for (let i = 0; i < decision.headerNames.length; i++) {
+      this.echoNames.push(decision.headerNames[i]);
+      this.echoValues.push(decision.headerValues[i]);
+    }
+    for (let i = 0; i < this.echoNames.length; i++) {
+      setHeader(MapType.HttpRequestHeaders, this.echoNames[i], this.echoValues[i]);
+    }
+    if (!clearRouteCache()) logWarn("switchyard: clear_route_cache is not available; the route was not re-selected");
+    return true;
+  }
+
+  onResponseHeaders(): i32 {
+    for (let i = 0; i < this.echoNames.length; i++) {
+      setHeader(MapType.HttpResponseHeaders, this.echoNames[i], this.echoValues[i]);
+    }
+    return FilterAction.Continue;
+  }
+
+  onDelete(): void {
+    if (this.state == State.Deciding) forgetCall(this.token);
+  }
+
+  // Applies failure_mode inside a request callback: open lets the request go on unchanged, closed
+  // answers 503 and keeps it stopped.
+  private fail(cause: i32): i32 {
+    this.state = State.Done;
+    return this.recordFailure(cause) ? FilterAction.Pause : FilterAction.Continue;
+  }
+
+  // The same after an http call response, when the stream waits for an explicit resume.
+  private failAndResume(cause: i32): void {
+    if (!this.recordFailure(cause)) proxy_continue_stream(StreamType.Request);
+  }
+
+  // Returns whether a local reply was sent (closed mode).
+  private recordFailure(cause: i32): bool {
+    const m = this.metrics();
+    const name = CAUSE_NAMES[cause];
+    increment(m.causes[cause]);
+    const message = "switchyard: request " + this.id.toString() + ": failure " + name;
+    if (cause == Cause.BadBody || cause == Cause.BodyTooLarge) logDebug(message);
+    else logWarn(message);
+    if (this.config().failClosed) {
+      increment(m.failuresClosed);
+      const body = new ByteWriter(160);
+      writeError(body, "Routing is unavailable (" + name + ")", "switchyard_unavailable", name);
+      sendJsonResponse(503, "switchyard_" + name, body.ptr, body.len);
+      body.free();
+      return true;
+    }
+    increment(m.failuresOpen);
+    this.echoNames.push(FAILURE_HEADER);
+    this.echoValues.push(name);
+    return false;
+  }
+
+  // Only reached on handled streams, which exist only after a successful configure.
+  private config(): Config {
+    return changetype<Config>(this.root.config);
+  }
+
+  private metrics(): Metrics {
+    return changetype<Metrics>(this.root.metrics);
+  }
+}
+
+function writeError(w: ByteWriter, message: string, type: string, code: string): void {
+  w.ascii("{\"error\":{\"message\":");
+  w.jsonString(message);
+  w.ascii(",\"type\":");
+  w.jsonString(type);
+  w.ascii(",\"code\":");
+  w.jsonString(code);
+  w.ascii("}}");
+}
+
+function isTrigger(fields: RequestFields, triggers: string[]): bool {
+  const s = fields.starts[Field.Model];
+  const e = fields.ends[Field.Model];
+  for (let i = 0; i < triggers.length; i++) {
+    if (stringIs(s, e, fields.modelEscaped, triggers[i])) return true;
+  }
+  return false;
+}
+
+// application/json, with or without parameters, in any letter case.
+function isJson(contentType: string | null): bool {
+  if (contentType === null) return false;
+  const ct = contentType.toLowerCase();
+  if (!ct.startsWith("application/json")) return false;
+  if (ct.length == 16) return true;
+  const next = ct.charCodeAt(16);
+  return next == 0x3b || next == 0x20;
+}
+
+function pathOf(path: string | null): string {
+  if (path === null) return "";
+  const q = path.indexOf("?");
+  return q < 0 ? path : path.substring(0, q);
+}
+
+// content-length larger than `max`; digits only, anything else is left to Envoy's own checks.
+function exceeds(length: string, max: usize): bool {
+  if (length.length > 12) return true;
+  let v: u64 = 0;
+  for (let i = 0; i < length.length; i++) {
+    const c = length.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+    v = v * 10 + <u64>(c - 0x30);
+  }
+  return v > <u64>max;
+}

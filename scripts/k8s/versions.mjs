@@ -1,0 +1,25 @@
+// Exact versions the Kubernetes manifests are written and tested against (one place; the docs and
+// the tests read them from here). Envoy Gateway v1.6 ships Envoy 1.36, the Envoy the project's
+// local stack uses; AI Gateway v0.4 is the release built against Envoy Gateway v1.6 and Gateway API
+// v1.4; Gateway API v1.4.1 is what Envoy Gateway v1.6.3 itself depends on.
+export const versions = {
+  envoyGateway: 'v1.6.3',
+  envoy: '1.36',
+  aiGateway: 'v0.4.0',
+  gatewayApi: 'v1.4.1',
+  kubectlValidate: 'v0.0.4',
+  kustomize: 'v5.5.0',
+  // Kubernetes version whose built-in schemas kubectl-validate uses for core resources (the newest
+  // that kubectl-validate v0.0.4 carries offline; Deployment, HPA v2, PDB v1 and NetworkPolicy v1
+  // are unchanged since).
+  kubernetes: '1.30',
+};
+
+export const modules = {
+  envoyGateway: 'github.com/envoyproxy/gateway',
+  aiGateway: 'github.com/envoyproxy/ai-gateway',
+  gatewayApi: 'sigs.k8s.io/gateway-api',
+  kubectlValidate: 'sigs.k8s.io/kubectl-validate',
+  egctl: 'github.com/envoyproxy/gateway/cmd/egctl',
+  kustomize: 'sigs.k8s.io/kustomize/kustomize/v5',
+};

@@ -1,0 +1,110 @@
+// Routing strategies over the per-category table that derive-scores.ts writes
+// (models/routing/category-scores.json). Pure functions with no imports, so the control plane's
+// policy engine can take this file over (controlplane/policy/) unchanged.
+
+/** One model's standing in one category, as stored in category-scores.json. */
+export interface ModelScore {
+  model: string;
+  /** Share of training questions answered correctly (the routing score). */
+  accuracy: number;
+  correct: number;
+  n: number;
+  /** 95% Wilson score interval of `accuracy`. */
+  wilson95: [number, number];
+  /** Output tokens per answer: the model's own mean where the data records it, else the category's. */
+  mean_output_tokens: number;
+  output_tokens_source: 'observed' | 'imputed';
+  /** Expected USD for one request of this category: mean input and output tokens times prices. */
+  cost_per_request_usd: number;
+}
+
+export interface CategoryScores {
+  /** Training questions in the category. */
+  n: number;
+  mean_input_tokens: number;
+  /** Ranked: accuracy descending, then cheaper first, then by name (so the order is total). */
+  models: ModelScore[];
+}
+
+export interface RoutingTable {
+  version: 1;
+  /** Provenance (data split, price file, token estimates); strategies ignore it. */
+  meta?: Record<string, unknown>;
+  /** Keyed by normalizeCategory() of the MMLU-Pro label. */
+  categories: Record<string, CategoryScores>;
+  /** All categories pooled: the fallback when the category is unknown or below threshold. */
+  overall: CategoryScores;
+}
+
+/** The classifier head says "computer_science", the config "computer-science", the data "computer science". */
+export function normalizeCategory(label: string): string {
+  return label.trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+}
+
+/** The scores for a category label, falling back to the pooled ones when it is missing or unknown. */
+export function scoresFor(table: RoutingTable, category: string | undefined): CategoryScores {
+  return (category !== undefined ? table.categories[normalizeCategory(category)] : undefined) ?? table.overall;
+}
+
+/** What a strategy needs to know about a model; ModelScore rows qualify as they are. */
+export type Candidate = Pick<ModelScore, 'model' | 'accuracy' | 'cost_per_request_usd'>;
+
+/** Total order used everywhere: higher accuracy, then cheaper, then name (deterministic ties). */
+export function compareByScore(a: Candidate, b: Candidate): number {
+  return b.accuracy - a.accuracy || a.cost_per_request_usd - b.cost_per_request_usd || a.model.localeCompare(b.model);
+}
+
+function byCost(a: Candidate, b: Candidate): number {
+  return a.cost_per_request_usd - b.cost_per_request_usd || b.accuracy - a.accuracy || a.model.localeCompare(b.model);
+}
+
+function nonEmpty(models: readonly Candidate[]): void {
+  if (models.length === 0) throw new Error('no candidate models to route to');
+}
+
+/** Strategy (a): the highest-scoring model; a tie goes to the cheaper one. */
+export function pickBest<T extends Candidate>(models: readonly T[]): T {
+  nonEmpty(models);
+  return models.reduce((best, m) => (compareByScore(m, best) < 0 ? m : best));
+}
+
+// Accuracies are ratios of counts, so "best - margin" can land a rounding error away from a model
+// that sits exactly on the margin; without slack such a model would be excluded by float noise.
+const EPS = 1e-9;
+
+/**
+ * Strategy (b): the cheapest model whose score is within `margin` (absolute accuracy, e.g. 0.02 for
+ * two points) of the best; among equally cheap ones the higher score wins. margin 0 is strategy (a).
+ */
+export function pickCheapestWithinMargin<T extends Candidate>(models: readonly T[], margin: number): T {
+  if (!(margin >= 0)) throw new Error(`margin must be >= 0, got ${margin}`);
+  const floor = pickBest(models).accuracy - margin - EPS;
+  return models.filter((m) => m.accuracy >= floor).reduce((pick, m) => (byCost(m, pick) < 0 ? m : pick));
+}
+
+/** One training question near the prompt: how similar it is and which models answered it correctly. */
+export interface Neighbor {
+  similarity: number;
+  correct: Readonly<Record<string, number>>;
+}
+
+/**
+ * Strategy (c), per prompt: re-estimates each model's accuracy from the prompt's nearest training
+ * questions, shrunk toward the category score by `priorWeight` pseudo-questions so a handful of
+ * neighbours cannot swing a ranking on their own. Returns scores for pickBest/pickCheapestWithinMargin.
+ * A model with no outcome on a neighbour simply gets no evidence from it.
+ */
+export function neighborScores(prior: readonly Candidate[], neighbors: readonly Neighbor[], priorWeight: number): Candidate[] {
+  return prior.map((p) => {
+    let hits = 0;
+    let seen = 0;
+    for (const nb of neighbors) {
+      const c = nb.correct[p.model];
+      if (c === undefined) continue;
+      hits += c;
+      seen += 1;
+    }
+    const accuracy = (hits + priorWeight * p.accuracy) / (seen + priorWeight || 1);
+    return { model: p.model, accuracy, cost_per_request_usd: p.cost_per_request_usd };
+  });
+}

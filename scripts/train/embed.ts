@@ -1,0 +1,54 @@
+// Runs the product encoder (same tokenizer, same pooling) over a JSONL file so that heads are trained
+// on exactly the features they will see at inference time.
+//
+//   node --import tsx scripts/train/embed.ts --in rows.jsonl --out prefix [--max-tokens 256] [--token-states]
+//
+// Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order kept) and, with
+// --token-states, prefix.tok.f32 ([tokens x hidden]) plus prefix.tok.json (per row: token count and
+// UTF-16 offsets, so labels can be aligned to tokens in Python).
+import { readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Encoder } from '../../controlplane/classify/encoder.ts';
+import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
+import { defaultModelDir } from '../../controlplane/classify/paths.ts';
+
+const { values } = parseArgs({
+  options: {
+    in: { type: 'string' },
+    out: { type: 'string' },
+    'max-tokens': { type: 'string', default: '256' },
+    'token-states': { type: 'boolean', default: false },
+    'model-dir': { type: 'string' },
+  },
+});
+if (!values.in || !values.out) throw new Error('usage: embed.ts --in rows.jsonl --out prefix [--max-tokens N] [--token-states]');
+const modelDir = values['model-dir'] ?? defaultModelDir();
+const maxTokens = Number(values['max-tokens']);
+const rows = readFileSync(values.in, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string });
+const tok = WordPieceTokenizer.fromFile(`${modelDir}/tokenizer.json`);
+const enc = await Encoder.create({ modelDir, maxQueue: 1 << 20, maxBatchSize: 32 });
+const encoded = rows.map((r) => tok.encode(r.text, maxTokens));
+// Length-sorted batches waste little compute on padding; results are written back in row order.
+const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
+const emb = new Float32Array(rows.length * enc.hidden);
+const states: Float32Array[] = new Array(rows.length);
+const t0 = Date.now();
+for (let s = 0; s < order.length; s += 32) {
+  const idx = order.slice(s, s + 32);
+  const out = await enc.encodeMany(idx.map((i) => encoded[i].ids));
+  idx.forEach((i, k) => {
+    emb.set(out[k].embedding, i * enc.hidden);
+    if (values['token-states']) states[i] = out[k].states;
+  });
+  if ((s / 32) % 20 === 0) process.stderr.write(`\r${s + idx.length}/${rows.length} ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+}
+process.stderr.write('\n');
+writeFileSync(`${values.out}.emb.f32`, Buffer.from(emb.buffer));
+if (values['token-states']) {
+  const fd = openSync(`${values.out}.tok.f32`, 'w');
+  for (const st of states) writeSync(fd, Buffer.from(st.buffer, st.byteOffset, st.byteLength));
+  closeSync(fd);
+  writeFileSync(`${values.out}.tok.json`, JSON.stringify(encoded.map((e) => e.offsets)));
+}
+await enc.close();
+console.error(`embedded ${rows.length} rows (hidden ${enc.hidden}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

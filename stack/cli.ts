@@ -1,0 +1,67 @@
+// `switchyard <command>`: the command table and the top-level error reporting.
+
+import { ConfigError } from '../controlplane/config/load.ts';
+import { startControlPlane } from '../controlplane/server.ts';
+import { startDemoLLM } from '../demo/llm.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, portFlag, runUntilStopped, UsageError, type Command } from './command.ts';
+import { up, USAGE as UP_USAGE } from './up.ts';
+
+const CONTROLPLANE_USAGE = 'switchyard controlplane --port N [--host 127.0.0.1] [--config FILE]';
+const DEMO_LLM_USAGE = 'switchyard demo-llm --port N --models a,b [--host 127.0.0.1]';
+
+// Further commands (e.g. `models pull`) register here.
+const COMMANDS: Record<string, Command> = {
+  up: { usage: UP_USAGE, run: up },
+  controlplane: {
+    usage: CONTROLPLANE_USAGE,
+    async run(args) {
+      const flags = parseFlags('controlplane', args, { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } });
+      const host = flags.host ?? '127.0.0.1';
+      const server = await startControlPlane({ port: portFlag('controlplane', '--port', flags.port), host, configPath: flags.config });
+      console.log(`switchyard: control plane on http://${host}:${server.port}`);
+      await runUntilStopped(() => server.close());
+      return EXIT_OK;
+    },
+  },
+  'demo-llm': {
+    usage: DEMO_LLM_USAGE,
+    async run(args) {
+      const flags = parseFlags('demo-llm', args, { port: { type: 'string' }, host: { type: 'string' }, models: { type: 'string' } });
+      const models = (flags.models ?? '').split(',').map((m) => m.trim()).filter(Boolean);
+      if (models.length === 0) throw new UsageError('switchyard demo-llm: --models needs at least one model name (e.g. --models math-model,general)');
+      const host = flags.host ?? '127.0.0.1';
+      const server = await startDemoLLM({ port: portFlag('demo-llm', '--port', flags.port), host, models });
+      console.log(`switchyard: demo LLM on http://${host}:${server.port} (models: ${models.join(',')})`);
+      await runUntilStopped(() => server.close());
+      return EXIT_OK;
+    },
+  },
+};
+
+function usage(): string {
+  return ['usage:', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
+    return name === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`switchyard: unknown command "${name}" (commands: ${Object.keys(COMMANDS).join(', ')})`);
+    if (args.includes('--help') || args.includes('-h')) {
+      console.log(`usage: ${command.usage}`);
+      return EXIT_OK;
+    }
+    return await command.run(args);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      console.error(`${err.message}\n${command ? `usage: ${command.usage}` : usage()}`);
+      return EXIT_USAGE;
+    }
+    console.error(err instanceof ConfigError ? `switchyard: ${err.message}` : `switchyard ${name}: ${(err as Error).message}`);
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,129 @@
+// The local stack: control plane, one demo LLM per demo model, and Envoy running the filter in front
+// of them. Used by `switchyard up`, the integration tests and the benchmark, so all three run the
+// same wiring.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_CONFIG_PATH, loadConfig, type Config } from '../controlplane/config/load.ts';
+import { startControlPlane } from '../controlplane/server.ts';
+import { startDemoLLM } from '../demo/llm.ts';
+import { buildBootstrap, type FilterConfig } from './bootstrap.ts';
+import { startEnvoy, type Envoy, type EnvoyOptions } from './envoy.ts';
+import { demoModels, resolveUpstreams } from './upstreams.ts';
+
+// Loading a classifier model from disk can take a while on a cold cache.
+const CONTROL_PLANE_READY_TIMEOUT_MS = 120_000;
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  envoyPath: string;
+  wasmPath: string;
+  /** 0 (the default) lets the OS pick; the bound port is reported on the Stack. */
+  port?: number;
+  adminPort?: number;
+  configPath?: string;
+  /** Merged over what the routing config implies; `false` runs Envoy without the filter. */
+  filter?: FilterConfig | false;
+  concurrency?: number;
+  logLevel?: EnvoyOptions['logLevel'];
+}
+
+export interface Stack {
+  readonly config: Config;
+  readonly envoy: Envoy;
+  readonly url: string;
+  readonly adminUrl: string;
+  readonly controlPlanePort: number;
+  /** Demo model name -> its demo LLM's port. */
+  readonly demoPorts: ReadonlyMap<string, number>;
+  /** Stops only the control plane (to exercise the filter's failure mode). Idempotent. */
+  stopControlPlane(): Promise<void>;
+  /** Stops Envoy, then the servers; idempotent, and it always tries every part. */
+  close(): Promise<void>;
+}
+
+/** The filter config for a routing config: its trigger models, then the caller's overrides. */
+export function filterConfigFor(config: Config, overrides: FilterConfig = {}): FilterConfig {
+  return { trigger_models: config.trigger_models, ...overrides };
+}
+
+function closeOnce(server: Closable): Closable {
+  let closing: Promise<void> | undefined;
+  return { close: () => (closing ??= server.close()) };
+}
+
+async function closeAll(parts: readonly Closable[]): Promise<void> {
+  const results = await Promise.allSettled(parts.map((p) => p.close()));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
+ * The control plane answers at once but refuses decisions until its classifier has loaded; a stack
+ * reported ready before that would fail (or fail open) its first requests.
+ */
+async function waitForReadiness(port: number, timeoutMs = CONTROL_PLANE_READY_TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    last = await res.text();
+    if (res.ok) return;
+    await sleep(100);
+  }
+  throw new Error(`control plane not ready after ${timeoutMs} ms: ${last}`);
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const configPath = opts.configPath ?? DEFAULT_CONFIG_PATH;
+  const config = loadConfig(configPath);
+  // Started parts in start order; on a failure they are closed before the error propagates.
+  const servers: Closable[] = [];
+  try {
+    const started = await startControlPlane({ port: 0, configPath });
+    const controlPlane = closeOnce(started);
+    servers.push(controlPlane);
+    const controlPlanePort = started.port;
+    const demoPorts = new Map<string, number>();
+    for (const model of demoModels(config)) {
+      const demo = await startDemoLLM({ port: 0, models: [model] });
+      servers.push(closeOnce(demo));
+      demoPorts.set(model, demo.port);
+    }
+    await waitForReadiness(controlPlanePort);
+
+    const { models, caBundlePath } = resolveUpstreams(config, demoPorts);
+    const bootstrap = buildBootstrap({
+      port: opts.port ?? 0,
+      adminPort: opts.adminPort ?? 0,
+      controlPlanePort,
+      models,
+      defaultModel: config.default_model,
+      filter: opts.filter === false ? undefined : { wasmPath: opts.wasmPath, config: filterConfigFor(config, opts.filter) },
+      caBundlePath,
+    });
+    const envoy = await startEnvoy({ envoyPath: opts.envoyPath, bootstrap, concurrency: opts.concurrency, logLevel: opts.logLevel });
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      envoy,
+      url: envoy.url,
+      adminUrl: envoy.adminUrl,
+      controlPlanePort,
+      demoPorts,
+      stopControlPlane: () => controlPlane.close(),
+      close: () =>
+        (closing ??= (async () => {
+          // Envoy first, so no request reaches a server that is already gone.
+          await envoy.stop();
+          await closeAll(servers);
+        })()),
+    };
+  } catch (err) {
+    await closeAll(servers).catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,13 @@
+// Shared test setup: the encoder model must have been pulled (`node scripts/models/pull.mjs`), which
+// the npm test setup does; a missing model fails loudly here instead of as N confusing errors.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultModelDir } from '../../controlplane/classify/paths.ts';
+
+export function modelDir(): string {
+  const dir = defaultModelDir();
+  if (!existsSync(join(dir, 'model.onnx'))) {
+    throw new Error(`encoder model missing in ${dir}: run \`node scripts/models/pull.mjs\` first`);
+  }
+  return dir;
+}

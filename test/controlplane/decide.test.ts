@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DEFAULT_CONFIG_PATH, loadConfig, validateConfig } from '../../controlplane/config/load.ts';
+import type { RouteRequest } from '../../controlplane/contract.ts';
+import { createDecisionEngine } from '../../controlplane/decide.ts';
+import { createRuleClassifier } from '../../controlplane/rules.ts';
+import type { Classifier, Signals } from '../../controlplane/signals.ts';
+
+function request(prompt: string, model = 'auto'): RouteRequest {
+  return { version: 1, api: 'openai.chat', path: '/v1/chat/completions', model, prompt, stream: false, headers: {} };
+}
+
+const config = loadConfig(DEFAULT_CONFIG_PATH);
+const decide = createDecisionEngine(config, createRuleClassifier(config.categories));
+
+describe('decisions with the default config', () => {
+  it("routes the guide's derivative question to the math model", async () => {
+    const outcome = await decide(request('What is the derivative of f(x) = x^3?'));
+    assert.deepEqual(outcome.decision, {
+      version: 1,
+      action: 'route',
+      model: 'math-model',
+      headers: { 'x-switchyard-category': 'math', 'x-switchyard-reason': 'rule:math:keyword' },
+    });
+    assert.equal(outcome.category, 'math');
+    assert.equal(outcome.reason, 'rule:math:keyword');
+  });
+
+  it('routes code questions to the code model', async () => {
+    const { decision } = await decide(request('How do I reverse a list in Python?'));
+    assert.equal(decision.action === 'route' && decision.model, 'code-model');
+  });
+
+  it('reports a pattern match as such', async () => {
+    const { decision } = await decide(request('what is 12 * 7'));
+    assert.deepEqual(decision.action === 'route' && decision.headers, { 'x-switchyard-category': 'math', 'x-switchyard-reason': 'rule:math:pattern' });
+  });
+
+  it('falls back to default_model when nothing matches', async () => {
+    const outcome = await decide(request('Tell me about the history of Rome.', 'MoM'));
+    assert.deepEqual(outcome.decision, {
+      version: 1,
+      action: 'route',
+      model: 'general',
+      headers: { 'x-switchyard-category': 'none', 'x-switchyard-reason': 'default' },
+    });
+  });
+
+  it('passes requests whose model is not a trigger', async () => {
+    const outcome = await decide(request('What is the derivative of x^2?', 'math-model'));
+    assert.deepEqual(outcome.decision, { version: 1, action: 'pass' });
+    assert.equal(outcome.reason, 'not_trigger');
+  });
+});
+
+describe('rule classifier', () => {
+  const rules = createRuleClassifier(
+    validateConfig(
+      {
+        version: 1,
+        default_model: 'm',
+        models: [{ name: 'm', backend: { type: 'demo' } }],
+        categories: [
+          { name: 'first', model: 'm', keywords: ['integral', 'prime number', 'c++'] },
+          { name: 'second', model: 'm', keywords: ['integral', 'équation'], patterns: ['^\\p{Script=Greek}+$'] },
+        ],
+      },
+      'test',
+    ).categories,
+  );
+  const labelOf = async (prompt: string) => (await rules.classify({ prompt })).category?.label;
+
+  it('matches keywords case-insensitively as whole words', async () => {
+    assert.equal(await labelOf('Compute the INTEGRAL of x'), 'first');
+    assert.equal(await labelOf('a disintegrated integrals test'), undefined);
+    assert.equal(await labelOf('Résous cette équation'), 'second');
+    assert.equal(await labelOf('Résous cette équations'), undefined);
+  });
+
+  it('matches a multi-word keyword across any whitespace and keywords with symbols', async () => {
+    assert.equal(await labelOf('is 7 a prime\n  number?'), 'first');
+    assert.equal(await labelOf('templates in C++ please'), 'first');
+  });
+
+  it('prefers the first matching category in config order', async () => {
+    assert.deepEqual((await rules.classify({ prompt: 'an integral' })).category, { label: 'first', confidence: 1, source: 'rule', evidence: 'keyword' });
+  });
+
+  it('compiles patterns with unicode support', async () => {
+    assert.equal(await labelOf('αβγ'), 'second');
+  });
+
+  it('returns no category when nothing matches', async () => {
+    assert.deepEqual(await rules.classify({ prompt: 'hello' }), {});
+  });
+});
+
+describe('pluggable classifiers', () => {
+  const fixed = (signals: Signals): Classifier => ({ init: async () => {}, classify: async () => signals });
+
+  it('routes on any classifier signal for a configured category', async () => {
+    const engine = createDecisionEngine(config, fixed({ category: { label: 'computer-science', confidence: 0.93, source: 'bert' } }));
+    const { decision } = await engine(request('anything'));
+    assert.deepEqual(decision, {
+      version: 1,
+      action: 'route',
+      model: 'code-model',
+      headers: { 'x-switchyard-category': 'computer-science', 'x-switchyard-reason': 'bert:computer-science' },
+    });
+  });
+
+  it('ignores labels the config does not define', async () => {
+    const engine = createDecisionEngine(config, fixed({ category: { label: 'biology', confidence: 0.99, source: 'bert' } }));
+    const { decision, category, reason } = await engine(request('anything'));
+    assert.equal(decision.action === 'route' && decision.model, 'general');
+    assert.deepEqual([category, reason], ['none', 'default']);
+  });
+
+  it('passes the system prompt to the classifier', async () => {
+    let seen: unknown;
+    const engine = createDecisionEngine(config, {
+      init: async () => {},
+      classify: async (input) => {
+        seen = input;
+        return {};
+      },
+    });
+    await engine({ ...request('p'), system: 's' });
+    assert.deepEqual(seen, { prompt: 'p', system: 's' });
+  });
+});

@@ -1,0 +1,93 @@
+// The filter in real Envoy with a healthy control plane and failure_mode open: routing, pass-through,
+// streaming, the body cap and metrics.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { chatBody, ECHO_BODY_HEADER, MODEL_HEADER, post, promCounter, SUITE, useStack } from './harness.ts';
+
+const CHAT = '/v1/chat/completions';
+const MAX_BODY_BYTES = 4096;
+
+describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
+  const stack = useStack({ failure_mode: 'open', max_body_bytes: MAX_BODY_BYTES });
+
+  it("routes the guide's MoM math question to the math model", async () => {
+    const body = '{"model": "MoM", "messages": [{"role": "user", "content": "What is the derivative of f(x) = x^3?"}]}';
+    const reply = await post(stack().url, CHAT, body);
+    assert.equal(reply.status, 200, reply.body.toString());
+    assert.equal(reply.headers.get('x-selected-model'), 'math-model');
+    assert.equal(reply.headers.get(MODEL_HEADER), 'math-model', 'answered by the math model cluster');
+    const answer = reply.json() as { model: string; choices: { message: { content: string } }[] };
+    assert.equal(answer.model, 'math-model', 'the body model was rewritten before it reached the backend');
+    assert.match(answer.choices[0].message.content, /^\[math-model\]/);
+    assert.equal(reply.headers.get('x-switchyard-failure'), null);
+  });
+
+  it('rewrites only the model field of a routed body', async () => {
+    const body = '{"model":"auto",  "messages":[{"role":"user","content":"Solve the equation x^2 = 4 \\u00e9 ünïcödé"}], "temperature": 0.25}';
+    const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(reply.status, 200, reply.body.toString());
+    assert.equal(reply.body.toString('utf8'), body.replace('"auto"', '"math-model"'));
+  });
+
+  it('passes an explicit model through byte-identical', async () => {
+    const body = '{ "model" : "code-model", "messages": [ {"role":"user","content":"What is the derivative of x^3?  ✓"} ],\n "n": 1 }';
+    const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(reply.status, 200, reply.body.toString());
+    assert.deepEqual(reply.body, Buffer.from(body), 'the backend received exactly the client bytes');
+    assert.equal(reply.headers.get('x-selected-model'), null, 'no decision was made');
+    assert.equal(reply.headers.get('x-switchyard-failure'), null);
+  });
+
+  it('streams SSE chunks of a routed request intact', async () => {
+    const res = await fetch(stack().url + CHAT, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: chatBody('MoM', 'What is the integral of 2x?', { stream: true }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('x-selected-model'), 'math-model');
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const text = await res.text();
+    assert.ok(text.endsWith('\n\n'), 'the stream ends on an event boundary');
+    const events = text.trimEnd().split('\n\n');
+    for (const event of events) assert.match(event, /^data: /, `every event is a data event: ${JSON.stringify(event)}`);
+    assert.equal(events.at(-1), 'data: [DONE]');
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e.slice('data: '.length)) as { model: string; choices: { delta: { content?: string } }[] });
+    assert.ok(chunks.length >= 3, `several chunks (got ${chunks.length})`);
+    for (const chunk of chunks) assert.equal(chunk.model, 'math-model');
+    const content = chunks.map((c) => c.choices[0]?.delta.content ?? '').join('');
+    assert.equal(content, '[math-model] This is a demo answer from math-model to: "What is the integral of 2x?"');
+  });
+
+  it('passes a body over max_body_bytes through unchanged, marked body_too_large', async () => {
+    const body = chatBody('MoM', `What is the derivative of ${'x^3 + '.repeat(MAX_BODY_BYTES / 4)}1?`);
+    assert.ok(Buffer.byteLength(body) > MAX_BODY_BYTES);
+    const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(reply.status, 200, reply.body.subarray(0, 300).toString());
+    assert.equal(reply.headers.get('x-switchyard-failure'), 'body_too_large');
+    assert.equal(reply.headers.get(MODEL_HEADER), stack().config.default_model, 'sent to the default route');
+    assert.deepEqual(reply.body, Buffer.from(body));
+  });
+
+  it('exports the filter counters at the admin /stats/prometheus', async () => {
+    const admin = stack().adminUrl;
+    // Every test above went through the filter; at least these many requests were seen. The
+    // oversized body is not counted as triggered: its model was never read.
+    for (const [name, atLeast] of [
+      ['switchyard_requests_seen', 5],
+      ['switchyard_requests_triggered', 3],
+      ['switchyard_requests_routed', 3],
+      ['switchyard_requests_passthrough', 1],
+      ['switchyard_failures_open', 1],
+      ['switchyard_failure_body_too_large', 1],
+    ] as const) {
+      const value = await promCounter(admin, name);
+      assert.notEqual(value, undefined, `${name} is exported`);
+      assert.ok(value! >= atLeast, `${name} = ${value}, expected >= ${atLeast}`);
+    }
+    for (const name of ['switchyard_requests_blocked', 'switchyard_failures_closed', 'switchyard_failure_unreachable', 'switchyard_failure_timeout']) {
+      assert.notEqual(await promCounter(admin, name), undefined, `${name} is exported (before it first counts)`);
+    }
+  });
+});

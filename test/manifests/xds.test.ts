@@ -1,0 +1,112 @@
+// Translates the Envoy Gateway flavour (manifests/envoy-gateway + the control-plane and demo Services)
+// into Envoy xDS offline with egctl v1.6.3 -- Envoy Gateway's own translator -- and checks what Envoy
+// would actually get: the decision cluster under the filter config's name, routes on
+// x-selected-model to the right backend, the raised buffer limit.
+//
+// egctl has no wasm module cache, so it cannot render the wasm filter itself: with the
+// EnvoyExtensionPolicy present it marks the policy "wasm cache is not initialized" and turns every
+// route into a 500. The first translation asserts exactly that (the policy resolved its Gateway
+// target and passed every check before the download); the second, without the policy, checks the rest.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { stringify } from 'yaml';
+import { find, parse, render, run, setupState, skipTools, writeTemp, type K8sObject } from './helpers.ts';
+
+const { state, why } = setupState();
+// A missing setup fails (the suite must not pass without its tools); only an explicit opt-out skips.
+const skip = skipTools;
+
+// Distinct ClusterIPs make each route's endpoints name its backend (egctl routes to the ClusterIP).
+const clusterIPs: Record<string, string> = { 'math-model': '10.96.0.11', 'code-model': '10.96.0.12', general: '10.96.0.13', 'switchyard-controlplane': '10.96.0.20' };
+const egKinds = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Service', 'Namespace', 'EnvoyPatchPolicy', 'EnvoyExtensionPolicy', 'ClientTrafficPolicy']);
+
+function input(withExtensionPolicy: boolean): K8sObject[] {
+  const objs = [...parse(render('envoy-gateway')), ...parse(render('base')), ...parse(render('demo'))]
+    .filter((o) => egKinds.has(o.kind) && (withExtensionPolicy || o.kind !== 'EnvoyExtensionPolicy'));
+  for (const o of objs) if (o.kind === 'Service' && o.spec.clusterIP !== 'None') o.spec.clusterIP = clusterIPs[o.metadata.name] ?? '10.96.0.99';
+  return objs;
+}
+
+type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function translate(objs: K8sObject[], to: string): J {
+  const file = writeTemp('egctl', 'input.yaml', objs.map((o) => stringify(o)).join('---\n'));
+  const bin = state!.tools?.egctl?.bin ?? '';
+  const r = run(bin, ['x', 'translate', '--from', 'gateway-api', '--to', to, '-t', 'all', '-o', 'json', '-f', file]);
+  // egctl prints failing resources as byte arrays; the last line carries the reason.
+  assert.equal(r.status, 0, `egctl x translate failed: ${r.stderr.trim().split("\n").pop()?.replace(/\[[0-9 ]{200,}\]/g, "[...]")}`);
+  return JSON.parse(r.stdout);
+}
+
+function configs(out: J): { clusters: J[]; endpoints: J[]; listeners: J[]; routes: J[] } {
+  const dump = out.xds['switchyard-gateway/switchyard'];
+  assert.ok(dump, `no xDS for the switchyard Gateway: ${Object.keys(out.xds ?? {})}`);
+  const of = (t: string) => dump.configs.find((c: J) => c['@type'].endsWith(t)) ?? {};
+  return {
+    clusters: (of('ClustersConfigDump').dynamicActiveClusters ?? []).map((c: J) => c.cluster),
+    endpoints: (of('EndpointsConfigDump').dynamicEndpointConfigs ?? []).map((e: J) => e.endpointConfig),
+    listeners: (of('ListenersConfigDump').dynamicListeners ?? []).map((l: J) => l.activeState.listener),
+    routes: (of('RoutesConfigDump').dynamicRouteConfigs ?? []).flatMap((r: J) => r.routeConfig.virtualHosts.flatMap((v: J) => v.routes)),
+  };
+}
+
+describe('egctl x translate (Envoy Gateway v1.6 translator)', { skip }, () => {
+  if (!state) {
+    it('has its tools (scripts/k8s/setup.mjs)', () => assert.fail(why));
+    return;
+  }
+  const objs = parse(render('envoy-gateway'));
+  const filterConfig = find(objs, 'EnvoyExtensionPolicy').spec.wasm[0].config;
+  const header = filterConfig.selected_model_header ?? 'x-selected-model';
+
+  it('accepts the EnvoyExtensionPolicy up to the module download, and everything else', () => {
+    const out = translate(input(true), 'gateway-api,xds');
+    const eep = out.envoyExtensionPolicies?.[0];
+    assert.ok(eep, 'no EnvoyExtensionPolicy in the translation');
+    const ancestors = eep.status.ancestors;
+    assert.deepEqual(ancestors.map((a: J) => `${a.ancestorRef.kind}/${a.ancestorRef.namespace}/${a.ancestorRef.name}`), ['Gateway/switchyard-gateway/switchyard']);
+    const conds = ancestors[0].conditions;
+    assert.deepEqual(conds.map((c: J) => c.message), ['Wasm: wasm cache is not initialized.'],
+      'any other message means Envoy Gateway refused the policy for a reason of ours');
+    for (const p of out.clientTrafficPolicies) assert.equal(p.status.ancestors[0].conditions[0].reason, 'Accepted');
+    for (const r of out.httpRoutes) for (const c of r.status.parents[0].conditions) assert.equal(c.status, 'True', `${r.metadata.name}: ${c.message}`);
+    const gw = out.gateways[0];
+    assert.ok(gw.status.listeners[0].conditions.some((c: J) => c.type === 'Programmed' && c.status === 'True'));
+  });
+
+  const x = (() => { try { return state ? configs(translate(input(false), 'xds')) : null; } catch (e) { return e as Error; } })();
+  const xds = () => { if (x instanceof Error) throw x; assert.ok(x); return x; };
+
+  it('has the decision cluster named in the filter config, on the headless decision Service', () => {
+    const c = xds().clusters.find((cl: J) => cl.name === filterConfig.cluster);
+    assert.ok(c, `no cluster ${filterConfig.cluster}; clusters: ${xds().clusters.map((cl: J) => cl.name)}`);
+    assert.equal(c.type, 'STRICT_DNS');
+    const sa = c.loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress;
+    assert.deepEqual([sa.address, sa.portValue], ['switchyard-decision.switchyard-system.svc.cluster.local', 8080]);
+  });
+
+  it('routes on x-selected-model to each model backend, with a default and a long timeout', () => {
+    const { routes, endpoints } = xds();
+    const ipOf = (cluster: string) => endpoints.find((e: J) => e.clusterName === cluster)?.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.address;
+    const seen: Record<string, string> = {};
+    let defaultBackend = '';
+    for (const r of routes) {
+      assert.ok(r.route?.cluster, `${r.name} has no upstream cluster: ${JSON.stringify(r).slice(0, 200)}`);
+      assert.equal(r.route.timeout, '300s');
+      const hs = r.match.headers ?? [];
+      if (hs.length === 0) { defaultBackend = ipOf(r.route.cluster); continue; }
+      assert.equal(hs.length, 1);
+      assert.equal(hs[0].name, header);
+      seen[hs[0].stringMatch.exact] = ipOf(r.route.cluster);
+    }
+    assert.deepEqual(seen, { 'math-model': clusterIPs['math-model'], 'code-model': clusterIPs['code-model'], general: clusterIPs.general });
+    assert.equal(defaultBackend, clusterIPs.general);
+  });
+
+  it('raises the listener buffer limit (ClientTrafficPolicy)', () => {
+    const l = xds().listeners.find((li: J) => li.name === 'switchyard-gateway/switchyard/http');
+    assert.ok(l);
+    assert.equal(l.perConnectionBufferLimitBytes, 4 * 1024 * 1024);
+    assert.ok(l.perConnectionBufferLimitBytes > filterConfig.max_body_bytes);
+  });
+});
