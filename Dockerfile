@@ -20,7 +20,7 @@ RUN npx asc filter/main.ts --target release \
 RUN npx tsc -p tsconfig.json --noEmit
 # Classifier models are baked in at build time: pods then start without network access to a model
 # hub, and a rollout cannot change models behind a fixed tag.
-RUN node bin/switchyard.js models fetch --dir /opt/switchyard/models
+RUN node bin/switchyard.js models pull --dir /opt/switchyard/models
 # Runtime needs only production dependencies (tsx runs the TypeScript sources).
 RUN npm prune --omit=dev --no-audit --no-fund \
  && rm -rf test docs scripts/k8s manifests .cache
@@ -28,7 +28,7 @@ RUN npm prune --omit=dev --no-audit --no-fund \
 # ---- runtime --------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
-    SWITCHYARD_MODELS_DIR=/opt/switchyard/models \
+    SWITCHYARD_MODEL_DIR=/opt/switchyard/models \
     SWITCHYARD_WASM=/app/build/switchyard.wasm
 WORKDIR /app
 # Owned by root and not writable by the runtime user: works with readOnlyRootFilesystem.
@@ -38,4 +38,4 @@ COPY --from=build /opt/switchyard/models /opt/switchyard/models
 USER 10001:10001
 EXPOSE 8080 8081 8000
 ENTRYPOINT ["node", "/app/bin/switchyard.js"]
-CMD ["controlplane", "--config=/etc/switchyard/config.yaml", "--port=8080", "--admin-port=8081"]
+CMD ["controlplane", "--host=0.0.0.0", "--port=8080", "--admin-port=8081", "--config=/etc/switchyard/config.yaml"]

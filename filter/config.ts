@@ -16,6 +16,7 @@ export class Config {
   failClosed: bool = false;
   selectedModelHeader: string = "x-selected-model";
   forwardHeaders: string[] = ["x-switchyard-tenant", "traceparent"];
+  routeExplicitModels: bool = true;
 }
 
 export class ConfigResult {
@@ -28,7 +29,7 @@ export class ConfigResult {
 }
 
 const FIELDS: StaticArray<string> = ["cluster", "authority", "path", "timeout_ms", "trigger_models", "paths",
-  "max_body_bytes", "failure_mode", "selected_model_header", "forward_headers"];
+  "max_body_bytes", "failure_mode", "selected_model_header", "forward_headers", "route_explicit_models"];
 
 export function parseConfig(ptr: usize, len: usize): ConfigResult {
   const r = new ConfigResult();
@@ -71,6 +72,7 @@ export function parseConfig(ptr: usize, len: usize): ConfigResult {
     else if (name == "selected_model_header") c.selectedModelHeader = headerName(r, name, s, e, c.selectedModelHeader);
     else if (name == "trigger_models") c.triggerModels = list(r, name, s, e, 0, false);
     else if (name == "paths") c.paths = list(r, name, s, e, 1, false);
+    else if (name == "route_explicit_models") c.routeExplicitModels = boolean(r, name, s, e, c.routeExplicitModels);
     else c.forwardHeaders = list(r, name, s, e, 2, true);
   }
   return r;
@@ -107,6 +109,14 @@ function integer(r: ConfigResult, field: string, s: usize, e: usize, max: i64, f
   const v = plainInteger(s, e, max);
   if (v >= 1) return v;
   r.fail(field, "must be an integer from 1 to " + max.toString());
+  return fallback;
+}
+
+function boolean(r: ConfigResult, field: string, s: usize, e: usize, fallback: bool): bool {
+  const c = firstByte(s);
+  if (c == 0x74 && e - s == 4) return true;
+  if (c == 0x66 && e - s == 5) return false;
+  r.fail(field, "must be true or false");
   return fallback;
 }
 

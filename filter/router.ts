@@ -8,17 +8,19 @@ import { sendJsonResponse } from "./sdk/local_response";
 import { clearRouteCache } from "./sdk/route_cache";
 import { logDebug, logError, logWarn } from "./sdk/log";
 import { nowMs } from "./sdk/time";
-import { Config, parseConfig } from "./config";
+import { Config, isPrintable, parseConfig } from "./config";
 import { Action, Decision, parseDecision } from "./decision";
 import { CAUSE_NAMES, Cause, Metrics, increment } from "./metrics";
 import { Field, RequestFields, parseRequest } from "./json/request";
 import { apiOfPath, writeDecisionRequest } from "./json/extract";
-import { stringIs } from "./json/reader";
+import { decodeString, stringIs } from "./json/reader";
 import { ByteWriter } from "./json/writer";
 
 const FAILURE_HEADER = "x-switchyard-failure";
 // Decisions are small; a larger answer is not one the contract allows.
 const MAX_DECISION_BYTES: usize = 65536;
+// The contract's limit for header values set from a decision; explicit model names get the same.
+const MAX_MODEL_HEADER = 256;
 
 export class Root extends RootContext {
   config: Config | null = null;
@@ -97,6 +99,7 @@ class Stream extends HttpContext {
       return this.fail(Cause.BadBody);
     }
     if (!fields.hasStringModel() || !isTrigger(fields, config.triggerModels)) {
+      if (fields.hasStringModel() && config.routeExplicitModels) this.selectExplicit(fields, config);
       body.free();
       this.state = State.Done;
       increment(this.metrics().passthrough);
@@ -111,6 +114,17 @@ class Stream extends HttpContext {
     if (!ok) return this.fail(Cause.Unreachable);
     this.state = State.Deciding;
     return FilterAction.Pause;
+  }
+
+  // A model named by the client goes to that model's route; the body stays byte-identical. Names
+  // that cannot be a header value are left to the default route.
+  private selectExplicit(fields: RequestFields, config: Config): void {
+    const model = decodeString(fields.starts[Field.Model], fields.ends[Field.Model]);
+    if (model.length == 0 || model.length > MAX_MODEL_HEADER || !isPrintable(model)) return;
+    this.echoNames.push(config.selectedModelHeader);
+    this.echoValues.push(model);
+    setHeader(MapType.HttpRequestHeaders, config.selectedModelHeader, model);
+    clearRouteCache();
   }
 
   private callControlPlane(fields: RequestFields, config: Config): bool {

@@ -10,11 +10,33 @@ test("explicit model passes byte-identical without a decision call", async () =>
   assert.equal(call, undefined);
   assert.ok(stream.headersReleased);
   assert.equal(stream.forwardedBody.toString(), body);
+  assert.equal(stream.requestHeader("x-selected-model"), "gpt-4o", "the route follows the named model");
+  assert.deepEqual(host.foreignCalls.map((c) => c.name), ["clear_route_cache"]);
   stream.sendResponseHeaders([[":status", "200"]]);
-  assert.deepEqual(stream.responseHeaders, [[":status", "200"]]);
+  assert.deepEqual(stream.responseHeaders, [[":status", "200"], ["x-selected-model", "gpt-4o"]]);
   assert.equal(host.metric("switchyard_requests_seen"), 1);
   assert.equal(host.metric("switchyard_requests_passthrough"), 1);
   assert.equal(host.metric("switchyard_requests_triggered"), 0);
+});
+
+test("route_explicit_models: false leaves explicit requests without a header or re-route", async () => {
+  const host = await loadHost({ route_explicit_models: false });
+  const body = chat("gpt-4o");
+  const { stream } = send(host, body);
+  assert.equal(stream.forwardedBody.toString(), body);
+  assert.equal(stream.requestHeader("x-selected-model"), undefined);
+  assert.equal(host.foreignCalls.length, 0);
+});
+
+test("an explicit model name that cannot be a header value is not used for routing", async () => {
+  const host = await loadHost();
+  for (const model of ["", "bad\nname", "x".repeat(257), "caf\u00e9"]) {
+    const body = `{"model":"${model}","messages":[]}`;
+    const { stream } = send(host, body);
+    assert.equal(stream.forwardedBody.toString(), body);
+    assert.equal(stream.requestHeader("x-selected-model"), undefined, model);
+  }
+  assert.equal(host.foreignCalls.length, 0);
 });
 
 test("requests the filter does not handle are not held", async () => {

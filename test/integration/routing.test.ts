@@ -30,12 +30,14 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.equal(reply.body.toString('utf8'), body.replace('"auto"', '"math-model"'));
   });
 
-  it('passes an explicit model through byte-identical', async () => {
+  it('passes an explicit model through byte-identical, to that model', async () => {
     const body = '{ "model" : "code-model", "messages": [ {"role":"user","content":"What is the derivative of x^3?  ✓"} ],\n "n": 1 }';
     const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
     assert.equal(reply.status, 200, reply.body.toString());
     assert.deepEqual(reply.body, Buffer.from(body), 'the backend received exactly the client bytes');
-    assert.equal(reply.headers.get('x-selected-model'), null, 'no decision was made');
+    assert.equal(reply.headers.get('x-selected-model'), 'code-model', 'routed by the model the client named');
+    assert.equal(reply.headers.get(MODEL_HEADER), 'code-model', 'answered by the named model, not the default');
+    assert.equal(reply.headers.get('x-switchyard-category'), null, 'no decision was made');
     assert.equal(reply.headers.get('x-switchyard-failure'), null);
   });
 

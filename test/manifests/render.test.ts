@@ -147,7 +147,7 @@ describe('demo LLMs', () => {
   it('runs one demo-llm Deployment + Service per configured model', () => {
     for (const m of models) {
       const d = find(demo, 'Deployment', m);
-      assert.deepEqual(d.spec.template.spec.containers[0].args, ['demo-llm', '--port', '8000', '--models', m]);
+      assert.deepEqual(d.spec.template.spec.containers[0].args, ['demo-llm', '--host', '0.0.0.0', '--port', '8000', '--models', m]);
       const svc = find(demo, 'Service', m);
       assert.equal(svc.spec.ports[0].port, 8000);
       assert.equal(d.spec.template.spec.securityContext.runAsNonRoot, true);
