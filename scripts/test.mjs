@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { ensureEnvoy } from './install-envoy.mjs';
 import { ensureFilterBuilt, ensureNodeModules, PrepareError, REPO_ROOT } from './prepare.mjs';
+import { setup as setupK8sTools } from './k8s/setup.mjs';
 
 // Run in order before any test file; each throws to abort the run. Add steps here (e.g. a model
 // download) rather than inside test files, so a missing prerequisite fails once and clearly.
@@ -14,6 +15,7 @@ export const SETUP_STEPS = [
   { name: 'dependencies', run: ensureNodeModules },
   { name: 'wasm filter', run: ensureFilterBuilt },
   { name: 'Envoy', run: () => ensureEnvoy() },
+  { name: 'Kubernetes tools and CRDs', run: () => setupK8sTools() },
 ];
 
 /** Every *.test.ts under test/, sorted; node --test does not expand .ts globs itself on Node 20. */

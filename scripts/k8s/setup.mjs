@@ -11,9 +11,8 @@
 //   node scripts/k8s/setup.mjs           SWITCHYARD_GO_P=<n> sets `go build -p` (default: all cores)
 //
 // Envoy AI Gateway is not served by every Go module proxy. When `go mod download` refuses it, its
-// CRDs are taken from $SWITCHYARD_AIGW_CRDS or from shared/k8s/crds/ai-gateway-<version>/ in or beside
-// the checkout (the aigateway.envoyproxy.io_*.yaml files of
-// manifests/charts/ai-gateway-crds-helm/templates at that tag); without either, the AI Gateway
+// CRDs are taken from the directory named by $SWITCHYARD_AIGW_CRDS (the aigateway.envoyproxy.io_*.yaml
+// files of manifests/charts/ai-gateway-crds-helm/templates at that tag); without it, the AI Gateway
 // resources are not schema-validated and the tests report them as skipped.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -175,8 +174,7 @@ function crds(state, env) {
     const to = join(crdDir, 'ai-gateway');
     const isCrd = (f) => f.startsWith('aigateway.envoyproxy.io_');
     const { dir, error } = modDir(modules.aiGateway, versions.aiGateway, env);
-    const sub = join('k8s', 'crds', `ai-gateway-${versions.aiGateway}`);
-    const fallbacks = [process.env.SWITCHYARD_AIGW_CRDS, join(repoRoot, 'shared', sub), join(repoRoot, '..', 'shared', sub)].filter(Boolean);
+    const fallbacks = [process.env.SWITCHYARD_AIGW_CRDS].filter(Boolean);
     if (dir) {
       const n = copyCrds(join(dir, 'manifests', 'charts', 'ai-gateway-crds-helm', 'templates'), isCrd, to);
       state.crds.aiGateway = { version: versions.aiGateway, dir: to, files: n, source: `${modules.aiGateway} manifests/charts/ai-gateway-crds-helm/templates` };
@@ -186,7 +184,7 @@ function crds(state, env) {
         const n = copyCrds(from, isCrd, to);
         state.crds.aiGateway = { version: versions.aiGateway, dir: to, files: n, source: from };
       } else {
-        state.crds.aiGateway = { version: versions.aiGateway, dir: null, missing: `go mod download refused (${error}) and no CRD copy in ${fallbacks.join(' or ')}` };
+        state.crds.aiGateway = { version: versions.aiGateway, dir: null, missing: `go mod download refused (${error}) and no CRD copy named by SWITCHYARD_AIGW_CRDS` };
       }
     }
     log(state.crds.aiGateway.dir ? `Envoy AI Gateway ${versions.aiGateway} CRDs: ${state.crds.aiGateway.files} files (${state.crds.aiGateway.source})`
