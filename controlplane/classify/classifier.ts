@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
-import { Encoder, type Device, type EncodedSequence } from './encoder.ts';
+import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { sha256File } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
 import { defaultModelDir, HEADS_DIR } from './paths.ts';
@@ -70,6 +70,7 @@ export interface EncoderClassifier extends Classifier {
 }
 
 const WINDOW = 512;
+const SLICE = 64;
 
 export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
   const modelDir = opts.modelDir ?? defaultModelDir();
@@ -110,7 +111,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       const offsets = pieces.offsets.slice(from, from + body);
       windows.push({ ids: [tokenizer.clsId, ...ids, tokenizer.sepId], offsets: [[0, 0] as [number, number], ...offsets, [0, 0] as [number, number]] });
     }
-    return { windows, tokens: pieces.ids.length };
+    return { windows, tokens: pieces.ids.length, pieceIds: pieces.ids };
   }
 
   async function embed(texts: string[]): Promise<Float32Array[]> {
@@ -132,22 +133,29 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     if (typeof text !== 'string' || text.trim() === '') throw new InputError('empty_text', 'text is empty');
     if (text.length > maxChars) throw new InputError('text_too_long', `text is ${text.length} characters; the limit is ${maxChars}`);
     const t0 = performance.now();
-    const { windows, tokens } = windowsOf(s.tokenizer, text);
+    const { windows, tokens, pieceIds } = windowsOf(s.tokenizer, text);
     const t1 = performance.now();
     const encoded = await s.encoder.encodeMany(windows.map((w) => w.ids));
     const t2 = performance.now();
 
     const emb = pooled(encoded);
-    const cp = s.category.probs(emb);
+    const cp = s.category.probs(emb, 0, pieceIds);
     const ci = argmax(cp);
     let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
     const custom = s.custom?.match(emb);
     // An operator-defined category is more specific than the generic head, so a confident match wins.
     if (custom && !custom.below_threshold) category = { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' };
 
-    // The attack may sit in any window of a long prompt: the most suspicious window decides.
+    // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
+    // head also scores 64-token slices of the token states (no extra encoder pass). Most suspicious wins.
     let jb = 0;
-    for (const e of encoded) jb = Math.max(jb, s.jailbreak.probs(e.embedding)[1]);
+    for (const e of encoded) {
+      jb = Math.max(jb, s.jailbreak.probs(e.embedding)[1]);
+      for (let from = 0; e.tokens > 2 * SLICE && from < e.tokens - SLICE / 2; from += SLICE / 2) {
+        const n = Math.min(SLICE, e.tokens - from);
+        jb = Math.max(jb, s.jailbreak.probs(meanPoolNormalized(e.states.subarray(from * e.hidden, (from + n) * e.hidden), n, e.hidden))[1]);
+      }
+    }
 
     const learned = s.tokenHead
       ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))

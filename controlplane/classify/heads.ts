@@ -18,6 +18,8 @@ export interface LinearHeadJson {
   threshold?: number;
   /** Free-form training provenance (data, split, metrics). */
   meta?: Record<string, unknown>;
+  /** Optional sparse TF-IDF over word-piece ids, added to the logits (sklearn sublinear_tf, l2 norm). */
+  token_features?: { ids: number[]; idf: number[]; weights: number[] };
 }
 
 export class LinearHead {
@@ -27,6 +29,9 @@ export class LinearHead {
   readonly threshold: number | undefined;
   private readonly w: Float32Array;
   private readonly b: Float32Array;
+  private readonly tokenIndex: Map<number, number> | null = null;
+  private readonly idf: Float32Array | null = null;
+  private readonly tw: Float32Array | null = null;
 
   constructor(json: LinearHeadJson) {
     if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
@@ -39,6 +44,13 @@ export class LinearHead {
     this.threshold = json.threshold;
     this.w = Float32Array.from(json.weights);
     this.b = Float32Array.from(json.bias);
+    const tf = json.token_features;
+    if (tf) {
+      if (tf.weights.length !== tf.ids.length * json.labels.length || tf.idf.length !== tf.ids.length) throw new Error('head token_features shape mismatch');
+      this.tokenIndex = new Map(tf.ids.map((id, i) => [id, i]));
+      this.idf = Float32Array.from(tf.idf);
+      this.tw = Float32Array.from(tf.weights);
+    }
   }
 
   static load(path: string, encoderSha256?: string): LinearHead {
@@ -49,15 +61,20 @@ export class LinearHead {
     return new LinearHead(json);
   }
 
-  /** Calibrated class probabilities for the dim-long vector starting at x[offset]. */
-  probs(x: Float32Array, offset = 0): Float32Array {
+  /**
+   * Calibrated class probabilities for the dim-long vector starting at x[offset]; tokenIds (word
+   * pieces without specials) feed the TF-IDF part when the head has one.
+   */
+  probs(x: Float32Array, offset = 0, tokenIds?: number[]): Float32Array {
     const n = this.labels.length;
     const d = this.dim;
     const out = new Float32Array(n);
+    const sparse = tokenIds && this.tokenIndex ? this.tfidf(tokenIds) : null;
     let max = -Infinity;
     for (let c = 0; c < n; c++) {
       let z = this.b[c];
       for (let k = 0; k < d; k++) z += this.w[c * d + k] * x[offset + k];
+      if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
       out[c] = z / this.temperature;
       if (out[c] > max) max = out[c];
     }
@@ -65,6 +82,23 @@ export class LinearHead {
     for (let c = 0; c < n; c++) { out[c] = Math.exp(out[c] - max); sum += out[c]; }
     for (let c = 0; c < n; c++) out[c] /= sum;
     return out;
+  }
+
+  private tfidf(tokenIds: number[]): Map<number, number> {
+    const counts = new Map<number, number>();
+    for (const id of tokenIds) {
+      const i = this.tokenIndex!.get(id);
+      if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
+    }
+    let norm = 0;
+    for (const [i, c] of counts) {
+      const v = (1 + Math.log(c)) * this.idf![i];
+      counts.set(i, v);
+      norm += v * v;
+    }
+    norm = Math.sqrt(norm) || 1;
+    for (const [i, v] of counts) counts.set(i, v / norm);
+    return counts;
   }
 }
 

@@ -87,7 +87,7 @@ export function createClassifyRouter(classifier: EncoderClassifier, opts: Classi
   const router = express.Router();
   // strict: a bare JSON string or number is a client error here, not a body to coerce.
   router.use(express.json({ limit: opts.bodyLimit ?? '1mb', strict: true, type: () => true }));
-  router.use((req: Request, _res: Response, next: NextFunction) => {
+  router.use((_req: Request, _res: Response, next: NextFunction) => {
     if (opts.isReady && !opts.isReady()) return next(new HttpError(503, 'not_ready', 'classifier is still loading its model'));
     next();
   });

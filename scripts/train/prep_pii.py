@@ -112,6 +112,12 @@ def train_rows(n=3000):
             rows.append({"text": random.choice(NEGATIVES), "spans": [], "ignore": []})
             continue
         rows.append(fill(random.choice(TRAIN_TEMPLATES), faker_values(random.choice(fakers))))
+    # Real questions as negatives: without them the head calls any content word a name or place.
+    # (They may mention people; those few are labeled O, an accepted noise.)
+    mmlu = [json.loads(l) for l in open(os.path.join(OUT, "mmlu.jsonl"))]
+    pool = [r["text"][:300] for r in mmlu if r["split"] == "train"]
+    random.shuffle(pool)
+    rows += [{"text": t, "spans": [], "ignore": []} for t in pool[:2000]]
     return rows
 
 

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { after, before, test } from 'node:test';
+import express from 'express';
+import { createEncoderClassifier, type EncoderClassifier } from '../../controlplane/classify/classifier.ts';
+import { createClassifyRouter } from '../../controlplane/classify/routes.ts';
+import { modelDir } from './helpers.ts';
+
+let clf: EncoderClassifier;
+let server: Server;
+let base: string;
+
+before(async () => {
+  clf = createEncoderClassifier({ modelDir: modelDir(), intraOpThreads: 1, maxChars: 2000 });
+  await clf.init();
+  const app = express();
+  app.use(createClassifyRouter(clf, { maxBatch: 4, bodyLimit: '10kb' }));
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(async () => {
+  server.close();
+  await clf.close();
+});
+
+async function post(path: string, body: unknown, raw = false) {
+  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  return { status: res.status, json: (await res.json()) as Record<string, any> };
+}
+
+test('POST /v1/classify with text', async () => {
+  const { status, json } = await post('/v1/classify', { text: 'Solve 3x + 5 = 20 for x.' });
+  assert.equal(status, 200);
+  assert.equal(json.category.label, 'math');
+  assert.deepEqual(Object.keys(json.jailbreak).sort(), ['label', 'score']);
+  assert.ok(Array.isArray(json.pii.entities));
+  assert.equal(json.embedding, undefined);
+  assert.equal(typeof json.timings_ms.total, 'number');
+});
+
+test('POST /v1/classify with messages uses the last user message; embedding on request', async () => {
+  const { status, json } = await post('/v1/classify', {
+    embedding: true,
+    messages: [{ role: 'system', content: 'You are helpful.' }, { role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' },
+      { role: 'user', content: [{ type: 'text', text: 'My email is bob@example.org' }] }],
+  });
+  assert.equal(status, 200);
+  assert.equal(json.embedding.length, 384);
+  assert.equal(json.pii.entities[0].type, 'EMAIL_ADDRESS');
+});
+
+test('POST /v1/classify/batch', async () => {
+  const { status, json } = await post('/v1/classify/batch', { texts: ['What is 2+2?', 'Who wrote Hamlet?'] });
+  assert.equal(status, 200);
+  assert.equal(json.results.length, 2);
+});
+
+const cases: Array<[string, string, unknown, number, string, boolean?]> = [
+  ['invalid JSON', '/v1/classify', '{"text": ', 400, 'invalid_json', true],
+  ['non-object body', '/v1/classify', '"just a string"', 400, 'invalid_json', true],
+  ['array body', '/v1/classify', [1, 2], 400, 'invalid_request'],
+  ['missing text', '/v1/classify', {}, 400, 'invalid_request'],
+  ['text and messages', '/v1/classify', { text: 'a', messages: [] }, 400, 'invalid_request'],
+  ['text not a string', '/v1/classify', { text: 42 }, 400, 'invalid_type'],
+  ['empty text', '/v1/classify', { text: '  ' }, 400, 'empty_text'],
+  ['text over limit', '/v1/classify', { text: 'x'.repeat(2001) }, 413, 'text_too_long'],
+  ['body over limit', '/v1/classify', { text: 'x'.repeat(20_000) }, 413, 'body_too_large'],
+  ['embedding not boolean', '/v1/classify', { text: 'a', embedding: 'yes' }, 400, 'invalid_type'],
+  ['messages not array', '/v1/classify', { messages: 'hi' }, 400, 'invalid_type'],
+  ['message without role', '/v1/classify', { messages: [{ content: 'hi' }] }, 400, 'invalid_type'],
+  ['no user message', '/v1/classify', { messages: [{ role: 'system', content: 'x' }] }, 400, 'invalid_request'],
+  ['bad content type', '/v1/classify', { messages: [{ role: 'user', content: 5 }] }, 400, 'invalid_type'],
+  ['texts not array', '/v1/classify/batch', { texts: 'a' }, 400, 'invalid_type'],
+  ['empty batch', '/v1/classify/batch', { texts: [] }, 400, 'empty_batch'],
+  ['batch too large', '/v1/classify/batch', { texts: ['a', 'b', 'c', 'd', 'e'] }, 413, 'batch_too_large'],
+  ['batch item not string', '/v1/classify/batch', { texts: ['a', 1] }, 400, 'invalid_type'],
+  ['batch item empty', '/v1/classify/batch', { texts: ['a', ''] }, 400, 'empty_text'],
+];
+for (const [name, path, body, status, code, raw] of cases) {
+  test(`error: ${name} -> ${status} ${code}`, async () => {
+    const r = await post(path, body, raw);
+    assert.equal(r.status, status, JSON.stringify(r.json));
+    assert.equal(r.json.error.code, code);
+    assert.equal(typeof r.json.error.message, 'string');
+  });
+}
+
+test('not ready -> 503', async () => {
+  const app = express();
+  app.use(createClassifyRouter(clf, { isReady: () => false }));
+  const s = app.listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/v1/classify`, { method: 'POST', body: '{"text":"a"}' });
+  assert.equal(res.status, 503);
+  s.close();
+});
+
+test('overload -> 429 with Retry-After', async () => {
+  const { OverloadedError } = await import('../../controlplane/classify/encoder.ts');
+  const busy = { ...clf, analyze: () => Promise.reject(new OverloadedError(256)) } as unknown as EncoderClassifier;
+  const app = express();
+  app.use(createClassifyRouter(busy));
+  const s = app.listen(0, '127.0.0.1');
+  await new Promise((r) => s.once('listening', r));
+  const res = await fetch(`http://127.0.0.1:${(s.address() as AddressInfo).port}/v1/classify`, { method: 'POST', body: '{"text":"a"}' });
+  assert.equal(res.status, 429);
+  assert.equal(res.headers.get('retry-after'), '1');
+  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'overloaded');
+  s.close();
+});
