@@ -7,6 +7,9 @@
 // EnvoyExtensionPolicy present it marks the policy "wasm cache is not initialized" and turns every
 // route into a 500. The first translation asserts exactly that (the policy resolved its Gateway
 // target and passed every check before the download); the second, without the policy, checks the rest.
+// For the same reason the patch that sets allow_on_headers_stop_iteration on that filter cannot be
+// applied offline (its target does not exist): it is left out of both translations, and the last
+// test checks that it names the filter and the listener Envoy Gateway generates.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { stringify } from 'yaml';
@@ -18,11 +21,12 @@ const skip = skipTools;
 
 // Distinct ClusterIPs make each route's endpoints name its backend (egctl routes to the ClusterIP).
 const clusterIPs: Record<string, string> = { 'math-model': '10.96.0.11', 'code-model': '10.96.0.12', general: '10.96.0.13', 'switchyard-controlplane': '10.96.0.20' };
+const STOP_ITERATION_PATCH = 'switchyard-filter-stop-iteration';
 const egKinds = new Set(['GatewayClass', 'Gateway', 'HTTPRoute', 'ReferenceGrant', 'Service', 'Namespace', 'EnvoyPatchPolicy', 'EnvoyExtensionPolicy', 'ClientTrafficPolicy']);
 
 function input(withExtensionPolicy: boolean): K8sObject[] {
   const objs = [...parse(render('envoy-gateway')), ...parse(render('base')), ...parse(render('demo'))]
-    .filter((o) => egKinds.has(o.kind) && (withExtensionPolicy || o.kind !== 'EnvoyExtensionPolicy'));
+    .filter((o) => egKinds.has(o.kind) && o.metadata.name !== STOP_ITERATION_PATCH && (withExtensionPolicy || o.kind !== 'EnvoyExtensionPolicy'));
   for (const o of objs) if (o.kind === 'Service' && o.spec.clusterIP !== 'None') o.spec.clusterIP = clusterIPs[o.metadata.name] ?? '10.96.0.99';
   return objs;
 }
@@ -101,6 +105,18 @@ describe('egctl x translate (Envoy Gateway v1.6 translator)', { skip }, () => {
     }
     assert.deepEqual(seen, { 'math-model': clusterIPs['math-model'], 'code-model': clusterIPs['code-model'], general: clusterIPs.general });
     assert.equal(defaultBackend, clusterIPs.general);
+  });
+
+  it('patches allow_on_headers_stop_iteration into the filter Envoy Gateway generates for the policy', () => {
+    const eep = find(objs, 'EnvoyExtensionPolicy');
+    const patch = objs.find((o) => o.kind === 'EnvoyPatchPolicy' && o.metadata.name === STOP_ITERATION_PATCH);
+    assert.ok(patch, `no EnvoyPatchPolicy ${STOP_ITERATION_PATCH}`);
+    const [op] = patch.spec.jsonPatches;
+    // Envoy Gateway v1.6 names the HCM filter "envoy.filters.http.wasm/<policy kind>/<ns>/<name>/wasm/<index>".
+    const filterName = `envoy.filters.http.wasm/envoyextensionpolicy/${eep.metadata.namespace}/${eep.metadata.name}/wasm/0`;
+    assert.equal(op.operation.jsonPath, `..http_filters[?(@.name=='${filterName}')]`);
+    assert.deepEqual([op.operation.op, op.operation.path, op.operation.value], ['add', '/typed_config/config/allow_on_headers_stop_iteration', true]);
+    assert.ok(xds().listeners.some((l: J) => l.name === op.name), `no listener ${op.name}: ${xds().listeners.map((l: J) => l.name)}`);
   });
 
   it('raises the listener buffer limit (ClientTrafficPolicy)', () => {
