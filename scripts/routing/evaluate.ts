@@ -4,17 +4,17 @@
 //   node --import tsx scripts/routing/evaluate.ts [--data DIR] [--prices FILE] [--table FILE]
 //        [--k 50] [--prior-weight 20] [--category-threshold 0.5] [--no-write]
 //
-// Category sources: (i) the ground-truth label (upper bound) and (ii) the product's category head on
-// the product encoder's embedding (needs .cache/routing/questions.emb.*, from embed-questions.ts, and
-// models/heads/category.json). Operating points are picked on DEV and reported on TEST, so the
+// Category sources: (i) the ground-truth label (upper bound) and (ii) the product classifier's
+// analyze() on each question (kNN also needs .cache/routing/questions.emb.*, from
+// embed-questions.ts). Operating points are picked on DEV and reported on TEST, so the
 // headline is not tuned on the questions it is scored on. Unless --no-write, rewrites the generated
 // block of docs/ROUTING-QUALITY.md and docs/routing-quality-curve.svg.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256File } from '../../controlplane/classify/hash.ts';
-import { argmax, LinearHead } from '../../controlplane/classify/heads.ts';
-import { defaultModelDir, HEADS_DIR } from '../../controlplane/classify/paths.ts';
+import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
+import { defaultModelDir } from '../../controlplane/classify/paths.ts';
 import { loadQuestions, type QuestionRecord } from './data.ts';
 import { loadEmbeddings, type EmbeddingCache } from './embeddings.ts';
 import { oracle, randomChoice, replay, type EvalCase, type Result } from './evaluation.ts';
@@ -57,25 +57,25 @@ function evalCase(q: QuestionRecord): EvalCase {
   return { correct: q.correct, cost };
 }
 
-/** The product category head over cached product-encoder embeddings, or why it is unavailable. */
-function productClassifier(): { emb: EmbeddingCache; categoryOf: (id: string) => string | undefined } | string {
+/**
+ * The product classifier exactly as the control plane runs it (tokenizer, encoder, category head and
+ * its threshold: analyze()), plus the cached embeddings the kNN strategy needs; or why unavailable.
+ */
+async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, string | undefined> } | string> {
   const modelPath = join(defaultModelDir(), 'model.onnx');
-  const headPath = join(HEADS_DIR, 'category.json');
-  if (!existsSync(modelPath) || !existsSync(headPath)) return `encoder (${modelPath}) or category head (${headPath}) missing`;
-  const sha = sha256File(modelPath);
-  const emb = loadEmbeddings(EMB_PREFIX, sha);
+  if (!existsSync(modelPath)) return `encoder (${modelPath}) missing`;
+  const emb = loadEmbeddings(EMB_PREFIX, sha256File(modelPath));
   if (typeof emb === 'string') return emb;
-  const head = LinearHead.load(headPath, sha);
-  const threshold = Number(values['category-threshold']);
-  return {
-    emb,
+  const classifier = createEncoderClassifier({ categoryThreshold: Number(values['category-threshold']) });
+  await classifier.init();
+  const categoryOf = new Map<string, string | undefined>();
+  for (const q of questions) {
+    const { category } = await classifier.analyze(q.question);
     // Below the threshold the product reports no category; the policy then uses the pooled scores.
-    categoryOf: (id) => {
-      const p = head.probs(emb.byId.get(id)!);
-      const i = argmax(p);
-      return p[i] >= threshold ? head.labels[i] : undefined;
-    },
-  };
+    categoryOf.set(q.id, category.below_threshold ? undefined : category.label);
+  }
+  await classifier.close();
+  return { emb, categoryOf };
 }
 
 interface Point { strategy: string; margin: number; dev: Result; test: Result }
@@ -99,12 +99,12 @@ const byCategory = (category: (q: QuestionRecord) => string | undefined) =>
   (q: QuestionRecord, margin: number) => pickCheapestWithinMargin(scoresFor(table, category(q)).models, margin).model;
 
 const curves: Point[][] = [sweep('category, true label', byCategory((q) => q.category))];
-const clf = productClassifier();
+const clf = await productClassifier([...dev, ...test]);
 const notes: string[] = [];
 if (typeof clf === 'string') {
   notes.push(`Classifier rows are missing: ${clf}.`);
 } else {
-  const predicted = new Map([...dev, ...test].map((q) => [q.id, clf.categoryOf(q.id)]));
+  const predicted = clf.categoryOf;
   const agree = test.filter((q) => normalizeCategory(predicted.get(q.id) ?? '') === normalizeCategory(q.category)).length;
   const unknown = test.filter((q) => predicted.get(q.id) === undefined).length;
   notes.push(`Product category head on test: ${(agree / test.length * 100).toFixed(1)}% agree with the true label; ${unknown} of ${test.length} below the ${values['category-threshold']} confidence threshold (routed with pooled scores).`);
