@@ -1,13 +1,15 @@
 // Prometheus metrics of one control-plane instance. Labels are bounded by the config (category and
 // model names, reasons built from them) or by code (actions, error codes); prompt text never appears.
 
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Outcome } from './decide.ts';
 
 export interface Metrics {
   readonly registry: Registry;
   observeDecision(outcome: Outcome, seconds: number): void;
   countRejected(code: string): void;
+  /** The encoder's ONNX execution provider ("cpu" or "cuda"), known once it has loaded. */
+  setInferenceProvider(provider: string): void;
 }
 
 export function createMetrics(): Metrics {
@@ -35,6 +37,14 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  // An info-style gauge (always 1): `device: auto` may end up on either provider, and this says which.
+  const provider = new Gauge({
+    name: 'switchyard_inference_provider',
+    help: 'Execution provider the encoder runs on (value always 1)',
+    labelNames: ['provider'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     observeDecision: ({ decision, category, reason }, seconds) => {
@@ -43,5 +53,6 @@ export function createMetrics(): Metrics {
       latency.observe({ action: decision.action }, seconds);
     },
     countRejected: (code) => rejected.inc({ code }),
+    setInferenceProvider: (name) => provider.set({ provider: name }, 1),
   };
 }

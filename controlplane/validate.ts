@@ -100,6 +100,66 @@ export function readBoolean(obj: Obj, key: string, path: string, issues: Issues,
   return value;
 }
 
+export interface NumberOptions extends FieldOptions {
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/** Reads `obj[key]` as a finite number, optionally an integer within [min, max]. */
+export function readNumber(obj: Obj, key: string, path: string, issues: Issues, options: NumberOptions): number | undefined {
+  const value = obj[key];
+  const where = fieldPath(path, key);
+  if (value === undefined) {
+    if (options.required) issues.add(where, 'missing required field');
+    return undefined;
+  }
+  const expected = options.integer ? 'an integer' : 'a number';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (options.integer && !Number.isInteger(value))) {
+    issues.add(where, `expected ${expected}, got ${typeName(value)}`);
+    return undefined;
+  }
+  const { min, max } = options;
+  if ((min !== undefined && value < min) || (max !== undefined && value > max)) {
+    const range = max === undefined ? `at least ${min}` : min === undefined ? `at most ${max}` : `between ${min} and ${max}`;
+    issues.add(where, `expected ${expected} ${range}, got ${value}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Reads an optional nested mapping such as a config section; undefined when absent or not a mapping. */
+export function readMapping(obj: Obj, key: string, path: string, issues: Issues): Obj | undefined {
+  const value = obj[key];
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    issues.add(fieldPath(path, key), `expected a mapping, got ${typeName(value)}`);
+    return undefined;
+  }
+  return value;
+}
+
+/** Reads a list of mappings, reporting non-mapping items; returns each item with its path. */
+export function readMappings(obj: Obj, key: string, path: string, issues: Issues, options: FieldOptions): { item: Obj; path: string }[] {
+  const value = obj[key];
+  const where = fieldPath(path, key);
+  if (value === undefined) {
+    if (options.required) issues.add(where, 'missing required field');
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    issues.add(where, `expected a list, got ${typeName(value)}`);
+    return [];
+  }
+  const out: { item: Obj; path: string }[] = [];
+  value.forEach((item, i) => {
+    const itemPath = indexPath(where, i);
+    if (isObject(item)) out.push({ item, path: itemPath });
+    else issues.add(itemPath, `expected a mapping, got ${typeName(item)}`);
+  });
+  return out;
+}
+
 /** Reads `obj[key]` as an array of strings, reporting each bad element by index. */
 export function readStringList(obj: Obj, key: string, path: string, issues: Issues, options: FieldOptions): string[] | undefined {
   const value = obj[key];

@@ -14,10 +14,13 @@
 import autocannon from 'autocannon';
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpus, totalmem } from 'node:os';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVOY_VERSION, ensureEnvoy } from './install-envoy.mjs';
 import { ensureFilterBuilt } from './prepare.mjs';
+import { DEFAULT_CONFIG_PATH } from '../controlplane/config/load.ts';
 import { EXIT_USAGE, parseFlags, UsageError } from '../stack/command.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
 
@@ -39,6 +42,17 @@ const SCENARIOS = [
 // from fighting over cores more than they must, and it is the same for every scenario.
 const ENVOY_WORKERS = 1;
 
+/**
+ * The shipped routing with `classifier.encoder: false`: the bench measures the filter and the
+ * decision round trip, so it keeps the rules-only classifier and its numbers stay comparable with
+ * earlier runs (encoder cost is measured by the classifier's own evaluation, not here).
+ */
+function rulesOnlyConfig(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'switchyard-bench-')), 'config.yaml');
+  writeFileSync(path, `${readFileSync(DEFAULT_CONFIG_PATH, 'utf8')}\nclassifier: { encoder: false }\n`);
+  return path;
+}
+
 /** Child process: both stacks, until the parent disconnects or signals. */
 async function serve(): Promise<void> {
   const envoyPath = ensureEnvoy();
@@ -50,8 +64,9 @@ async function serve(): Promise<void> {
   };
   process.once('disconnect', stop);
   process.once('SIGTERM', stop);
-  stacks.push(await startStack({ envoyPath, wasmPath, filter: false, concurrency: ENVOY_WORKERS }));
-  stacks.push(await startStack({ envoyPath, wasmPath, filter: {}, concurrency: ENVOY_WORKERS }));
+  const configPath = rulesOnlyConfig();
+  stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: false, concurrency: ENVOY_WORKERS }));
+  stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: {}, concurrency: ENVOY_WORKERS }));
   process.send!({ baseline: stacks[0].url, filtered: stacks[1].url } satisfies Urls);
 }
 

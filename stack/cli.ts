@@ -4,12 +4,13 @@ import { ConfigError } from '../controlplane/config/load.ts';
 import { startControlPlane } from '../controlplane/server.ts';
 import { startDemoLLM } from '../demo/llm.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, portFlag, runUntilStopped, UsageError, type Command } from './command.ts';
+import { models, USAGE as MODELS_USAGE } from './models.ts';
 import { up, USAGE as UP_USAGE } from './up.ts';
 
 const CONTROLPLANE_USAGE = 'switchyard controlplane --port N [--host 127.0.0.1] [--config FILE]';
 const DEMO_LLM_USAGE = 'switchyard demo-llm --port N --models a,b [--host 127.0.0.1]';
 
-// Further commands (e.g. `models pull`) register here.
+// Further commands register here.
 const COMMANDS: Record<string, Command> = {
   up: { usage: UP_USAGE, run: up },
   controlplane: {
@@ -19,10 +20,14 @@ const COMMANDS: Record<string, Command> = {
       const host = flags.host ?? '127.0.0.1';
       const server = await startControlPlane({ port: portFlag('controlplane', '--port', flags.port), host, configPath: flags.config });
       console.log(`switchyard: control plane on http://${host}:${server.port}`);
-      await runUntilStopped(() => server.close());
+      // A classifier that cannot load (no GPU for device: cuda, a broken model) never becomes
+      // ready; exiting with the cause beats an unready process that an orchestrator keeps probing.
+      const loadFailed = server.ready.then(() => new Promise<Error>(() => {}), (err: Error) => err);
+      await runUntilStopped(() => server.close(), loadFailed);
       return EXIT_OK;
     },
   },
+  models: { usage: MODELS_USAGE, run: models },
   'demo-llm': {
     usage: DEMO_LLM_USAGE,
     async run(args) {

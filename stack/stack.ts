@@ -2,7 +2,6 @@
 // of them. Used by `switchyard up`, the integration tests and the benchmark, so all three run the
 // same wiring.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_CONFIG_PATH, loadConfig, type Config } from '../controlplane/config/load.ts';
 import { startControlPlane } from '../controlplane/server.ts';
 import { startDemoLLM } from '../demo/llm.ts';
@@ -62,18 +61,19 @@ async function closeAll(parts: readonly Closable[]): Promise<void> {
 
 /**
  * The control plane answers at once but refuses decisions until its classifier has loaded; a stack
- * reported ready before that would fail (or fail open) its first requests.
+ * reported ready before that would fail (or fail open) its first requests. A classifier that fails
+ * to load fails the start with its cause.
  */
-async function waitForReadiness(port: number, timeoutMs = CONTROL_PLANE_READY_TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  while (Date.now() < deadline) {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-    last = await res.text();
-    if (res.ok) return;
-    await sleep(100);
+async function waitForReadiness(ready: Promise<void>, timeoutMs = CONTROL_PLANE_READY_TIMEOUT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`control plane not ready after ${timeoutMs} ms: classifier is still loading`)), timeoutMs);
+  });
+  try {
+    await Promise.race([ready, timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
-  throw new Error(`control plane not ready after ${timeoutMs} ms: ${last}`);
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -92,7 +92,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       servers.push(closeOnce(demo));
       demoPorts.set(model, demo.port);
     }
-    await waitForReadiness(controlPlanePort);
+    await waitForReadiness(started.ready);
 
     const { models, caBundlePath } = resolveUpstreams(config, demoPorts);
     const bootstrap = buildBootstrap({

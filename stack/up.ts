@@ -1,9 +1,11 @@
 // `switchyard up`: the whole local stack on fixed ports, until Ctrl-C or SIGTERM.
 
+import { DEFAULT_CONFIG_PATH, loadConfig } from '../controlplane/config/load.ts';
 import { ensureEnvoy } from '../scripts/install-envoy.mjs';
 import { ensureFilterBuilt } from '../scripts/prepare.mjs';
 import { EXIT_OK, parseFlags, portFlag, runUntilStopped, UsageError } from './command.ts';
 import { withLogTail } from './envoy.ts';
+import { ensureEncoderModel } from './models.ts';
 import { assertPortFree } from './ports.ts';
 import { startStack } from './stack.ts';
 
@@ -18,9 +20,11 @@ export async function up(args: string[]): Promise<number> {
   await assertPortFree(port, '--port');
   await assertPortFree(adminPort, '--admin-port');
 
+  const configPath = flags.config ?? DEFAULT_CONFIG_PATH;
+  ensureEncoderModel(loadConfig(configPath), configPath);
   const wasmPath = ensureFilterBuilt();
   const envoyPath = ensureEnvoy();
-  const stack = await startStack({ envoyPath, wasmPath, port, adminPort, configPath: flags.config });
+  const stack = await startStack({ envoyPath, wasmPath, port, adminPort, configPath });
 
   const models = stack.config.models.map((m) => m.name).join(',');
   console.log(`switchyard: ready on ${stack.url} (admin :${stack.envoy.adminPort}, control plane :${stack.controlPlanePort}, models: ${models})`);

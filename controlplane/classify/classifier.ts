@@ -178,8 +178,9 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     limits: { maxChars, maxWindows },
     init() {
       initing ??= (async () => {
-        const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
+        // The encoder first: it checks that both model files are present and names the one missing.
         const encoder = await Encoder.create({ ...opts, modelDir });
+        const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
         const sha = sha256File(join(modelDir, 'model.onnx'));
         const category = LinearHead.load(join(headsDir, 'category.json'), sha);
         const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);

@@ -3,9 +3,9 @@
 // where CPU throughput comes from. A bounded queue turns overload into a typed error instead of
 // unbounded latency.
 import { availableParallelism } from 'node:os';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { assertModelFiles } from './paths.ts';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
 
@@ -80,10 +80,8 @@ export class Encoder {
   }
 
   static async create(opts: EncoderOptions): Promise<Encoder> {
+    assertModelFiles(opts.modelDir);
     const modelPath = join(opts.modelDir, 'model.onnx');
-    if (!existsSync(modelPath)) {
-      throw new Error(`encoder model not found at ${modelPath}; run \`node scripts/models/pull.mjs\` or set the classifier model directory`);
-    }
     const device = opts.device ?? 'cpu';
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),

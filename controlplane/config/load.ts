@@ -9,6 +9,7 @@ import { ConfigError, validateConfig, type Config } from './schema.ts';
 
 export { ConfigError, validateConfig, NO_CATEGORY, DEFAULT_TRIGGER_MODELS } from './schema.ts';
 export type { Backend, CategoryConfig, Config, DemoBackend, ModelConfig, OpenAIBackend } from './schema.ts';
+export type { ClassifierConfig, CustomCategoryConfig, InferenceConfig } from './classifier.ts';
 
 /** The config shipped with Switchyard: demo models for math, code and everything else. */
 export const DEFAULT_CONFIG_PATH = fileURLToPath(new URL('./default.yaml', import.meta.url));

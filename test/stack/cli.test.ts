@@ -39,7 +39,7 @@ describe('switchyard CLI', () => {
   it('rejects an unknown command with exit 2, listing the commands', () => {
     const run = switchyard('launch');
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /unknown command "launch" \(commands: up, controlplane, demo-llm\)/);
+    assert.match(run.stderr, /unknown command "launch" \(commands: up, controlplane, models, demo-llm\)/);
   });
 
   it('rejects a bad port and equal ports with exit 2', () => {
@@ -63,6 +63,21 @@ describe('switchyard CLI', () => {
     } finally {
       taken.close();
     }
+  });
+
+  it('models pull: usage errors exit 2, a missing --from-dir exits 1 naming the path, a verified cache exits 0', () => {
+    const none = switchyard('models');
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^switchyard models: missing subcommand \(expected pull\)\nusage: switchyard models pull /);
+    const both = switchyard('models', 'pull', '--from-dir', 'a', '--from-jar', 'b');
+    assert.equal(both.status, 2);
+    assert.match(both.stderr, /give either --from-dir or --from-jar, not both/);
+    const missing = switchyard('models', 'pull', '--from-dir', '/nonexistent-switchyard-dir');
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /^switchyard models: \/nonexistent-switchyard-dir\/model\.onnx not found/);
+    const cached = switchyard('models', 'pull');
+    assert.equal(cached.status, 0, cached.stderr);
+    assert.match(cached.stdout, /^switchyard: encoder model already present in \S+\n$/);
   });
 
   it('up serves routed requests, prints one ready line, and stops cleanly on SIGTERM', async () => {

@@ -1,0 +1,24 @@
+// Types for pull.mjs, which stays plain JavaScript because it runs before anything is compiled.
+export const REPO_ROOT: string;
+export const MANIFEST_PATH: string;
+export const DEFAULT_CACHE: string;
+export class PullError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string);
+}
+export interface ModelSpec {
+  maven: string;
+  jarSha256: string;
+  files: Record<string, { entry: string; sha256: string }>;
+}
+export function loadManifest(path?: string): { default: string; models: Record<string, ModelSpec> };
+export function sha256(buf: Uint8Array): string;
+export function readZipEntries(zip: Buffer, wanted: readonly string[]): Map<string, Buffer>;
+export function pullModel(options?: {
+  name?: string;
+  cacheDir?: string;
+  fromDir?: string;
+  fromJar?: string;
+  force?: boolean;
+  log?: (line: string) => void;
+}): { dir: string; fetched: boolean };

@@ -1,0 +1,132 @@
+// The control plane with the encoder the default config enables: readiness, the classify endpoints,
+// routing by rules and by the encoder, rules-only configs, and a missing model.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ModelMissingError } from '../../controlplane/classify/paths.ts';
+import { DEFAULT_CONFIG_PATH } from '../../controlplane/config/load.ts';
+import { startControlPlane, type ControlPlane } from '../../controlplane/server.ts';
+import { modelDir } from './helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-encoder-cp-'));
+
+/** The default config with `extra` YAML sections appended, written next to nothing else. */
+function configWith(name: string, extra: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, `${readFileSync(DEFAULT_CONFIG_PATH, 'utf8')}\n${extra}\n`);
+  return path;
+}
+
+async function post(port: number, path: string, body: unknown) {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, headers: res.headers, body: await res.json() };
+}
+
+function route(port: number, prompt: string) {
+  return post(port, '/v1/route', { version: 1, api: 'openai.chat', path: '/v1/chat/completions', model: 'auto', prompt, stream: false });
+}
+
+describe('control plane with the encoder (default config)', () => {
+  let cp: ControlPlane;
+  before(async () => {
+    modelDir();
+    cp = await startControlPlane({ port: 0 });
+    await cp.ready;
+  });
+  after(() => cp.close());
+
+  it('reports the encoder and its provider when ready, also as a metric', async () => {
+    const ready = await fetch(`http://127.0.0.1:${cp.port}/readyz`);
+    assert.deepEqual(await ready.json(), { status: 'ready', classifier: { encoder: true, provider: 'cpu' } });
+    const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
+    assert.match(metrics, /^switchyard_inference_provider\{provider="cpu"\} 1$/m);
+  });
+
+  it('serves /v1/classify and /v1/classify/batch', async () => {
+    const one = await post(cp.port, '/v1/classify', { text: 'What is the derivative of f(x) = x^3?' });
+    assert.equal(one.status, 200);
+    assert.equal(one.body.category.label, 'math');
+    const batch = await post(cp.port, '/v1/classify/batch', { texts: ['What role do mitochondria play in cellular respiration?'] });
+    assert.equal(batch.body.results[0].category.label, 'biology');
+    const wrongMethod = await fetch(`http://127.0.0.1:${cp.port}/v1/classify`);
+    assert.equal(wrongMethod.status, 405);
+    assert.equal(wrongMethod.headers.get('allow'), 'POST');
+  });
+
+  it("routes the guide's question to the math model by its rule", async () => {
+    const res = await route(cp.port, 'What is the derivative of f(x) = x^3?');
+    assert.equal(res.body.model, 'math-model');
+    assert.equal(res.body.headers['x-switchyard-reason'], 'rule:math:keyword');
+  });
+
+  it('routes a question no rule recognises by the encoder', async () => {
+    const res = await route(cp.port, 'What role do mitochondria play in cellular respiration?');
+    assert.deepEqual(res.body, {
+      version: 1,
+      action: 'route',
+      model: 'general',
+      headers: { 'x-switchyard-category': 'biology', 'x-switchyard-reason': 'encoder:biology:model' },
+    });
+  });
+
+  it('routes an empty prompt by rules alone instead of failing', async () => {
+    const res = await route(cp.port, '');
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.headers, { 'x-switchyard-category': 'none', 'x-switchyard-reason': 'default' });
+  });
+});
+
+describe('control plane classifier settings', () => {
+  it('sends prompts under category_threshold to default_model', async () => {
+    const cp = await startControlPlane({ port: 0, configPath: configWith('strict.yaml', 'classifier: { category_threshold: 1 }') });
+    try {
+      await cp.ready;
+      const res = await route(cp.port, 'What role do mitochondria play in cellular respiration?');
+      assert.deepEqual(res.body.headers, { 'x-switchyard-category': 'none', 'x-switchyard-reason': 'default' });
+    } finally {
+      await cp.close();
+    }
+  });
+
+  it('runs rules only with classifier.encoder: false, needing no model', async () => {
+    const path = configWith('rules.yaml', 'inference: { model_dir: ./no-such-model }\nclassifier: { encoder: false }');
+    const cp = await startControlPlane({ port: 0, configPath: path });
+    try {
+      await cp.ready;
+      const ready = await fetch(`http://127.0.0.1:${cp.port}/readyz`);
+      assert.deepEqual(await ready.json(), { status: 'ready', classifier: { encoder: false, provider: null } });
+      assert.equal((await route(cp.port, 'What is the derivative of f(x) = x^3?')).body.model, 'math-model');
+      assert.equal((await post(cp.port, '/v1/classify', { text: 'x' })).status, 404);
+    } finally {
+      await cp.close();
+    }
+  });
+
+  it('refuses to start without the model files, naming the path and the command that fetches them', async () => {
+    const path = configWith('missing.yaml', 'inference: { model_dir: ./no-such-model }');
+    await assert.rejects(startControlPlane({ port: 0, configPath: path }), (err: Error) => {
+      assert.ok(err instanceof ModelMissingError);
+      assert.equal(err.path, join(dir, 'no-such-model', 'model.onnx'));
+      assert.match(err.message, /^encoder model not found: .*no-such-model\/model\.onnx is missing\. Fetch it with `npm run models:pull` \(or `switchyard models pull`\)/);
+      return true;
+    });
+  });
+
+  it('answers 429 with Retry-After when the encoder queue is full', async () => {
+    // One queued prompt fills the queue, and it waits max_wait_ms for company: the rest overflow.
+    const cp = await startControlPlane({ port: 0, configPath: configWith('tiny-queue.yaml', 'inference: { max_queue: 1, max_batch_size: 2, max_wait_ms: 100 }') });
+    try {
+      await cp.ready;
+      const results = await Promise.all(Array.from({ length: 24 }, (_, i) => route(cp.port, `Explain how natural selection works, part ${i}`)));
+      const overloaded = results.filter((r) => r.status === 429);
+      assert.ok(overloaded.length > 0, `statuses: ${results.map((r) => r.status).join(',')}`);
+      assert.ok(results.every((r) => r.status === 200 || r.status === 429));
+      assert.equal(overloaded[0].headers.get('retry-after'), '1');
+      assert.equal(overloaded[0].body.error.code, 'overloaded');
+    } finally {
+      await cp.close();
+    }
+  });
+});
