@@ -99,7 +99,7 @@ export class Encoder {
       } catch (err) {
         const why = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}. ` +
           'It needs an NVIDIA GPU, CUDA 12 + cuDNN 9, and onnxruntime-node installed with its CUDA binaries ' +
-          '(reinstall without onnxruntime-node-install=skip in .npmrc)';
+          '(ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; see README, GPU)';
         if (device === 'cuda') throw new DeviceUnavailableError(`${why}; set device to "cpu" or "auto" to run on CPU`);
         (opts.warn ?? console.warn)(`classifier: ${why}; falling back to CPU`);
       }
