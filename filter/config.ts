@@ -17,6 +17,8 @@ export class Config {
   selectedModelHeader: string = "x-selected-model";
   forwardHeaders: string[] = ["x-switchyard-tenant", "traceparent"];
   routeExplicitModels: bool = true;
+  breakerFailures: u32 = 5;
+  breakerCooldownMs: u32 = 5000;
 }
 
 export class ConfigResult {
@@ -29,7 +31,8 @@ export class ConfigResult {
 }
 
 const FIELDS: StaticArray<string> = ["cluster", "authority", "path", "timeout_ms", "trigger_models", "paths",
-  "max_body_bytes", "failure_mode", "selected_model_header", "forward_headers", "route_explicit_models"];
+  "max_body_bytes", "failure_mode", "selected_model_header", "forward_headers", "route_explicit_models",
+  "breaker_failures", "breaker_cooldown_ms"];
 
 export function parseConfig(ptr: usize, len: usize): ConfigResult {
   const r = new ConfigResult();
@@ -66,8 +69,11 @@ export function parseConfig(ptr: usize, len: usize): ConfigResult {
     if (name == "cluster") c.cluster = text(r, name, s, e, c.cluster);
     else if (name == "authority") c.authority = headerValue(r, name, s, e, c.authority);
     else if (name == "path") c.path = callPath(r, name, s, e, c.path);
-    else if (name == "timeout_ms") c.timeoutMs = <u32>integer(r, name, s, e, 60000, c.timeoutMs);
-    else if (name == "max_body_bytes") c.maxBodyBytes = <usize>integer(r, name, s, e, 67108864, c.maxBodyBytes);
+    else if (name == "timeout_ms") c.timeoutMs = <u32>integer(r, name, s, e, 1, 60000, c.timeoutMs);
+    else if (name == "max_body_bytes") c.maxBodyBytes = <usize>integer(r, name, s, e, 1, 67108864, c.maxBodyBytes);
+    else if (name == "breaker_failures") c.breakerFailures = <u32>integer(r, name, s, e, 1, 1000, c.breakerFailures);
+    // Under 100 ms the breaker would probe about as often as it saves a call.
+    else if (name == "breaker_cooldown_ms") c.breakerCooldownMs = <u32>integer(r, name, s, e, 100, 600000, c.breakerCooldownMs);
     else if (name == "failure_mode") c.failClosed = failureMode(r, name, s, e);
     else if (name == "selected_model_header") c.selectedModelHeader = headerName(r, name, s, e, c.selectedModelHeader);
     else if (name == "trigger_models") c.triggerModels = list(r, name, s, e, 0, false);
@@ -105,10 +111,10 @@ function headerName(r: ConfigResult, field: string, s: usize, e: usize, fallback
   return fallback;
 }
 
-function integer(r: ConfigResult, field: string, s: usize, e: usize, max: i64, fallback: i64): i64 {
+function integer(r: ConfigResult, field: string, s: usize, e: usize, min: i64, max: i64, fallback: i64): i64 {
   const v = plainInteger(s, e, max);
-  if (v >= 1) return v;
-  r.fail(field, "must be an integer from 1 to " + max.toString());
+  if (v >= min) return v;
+  r.fail(field, "must be an integer from " + min.toString() + " to " + max.toString());
   return fallback;
 }
 

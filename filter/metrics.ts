@@ -1,4 +1,4 @@
-import { defineCounter, increment } from "./sdk/metrics";
+import { defineCounter, defineGauge, increment } from "./sdk/metrics";
 
 // Failure causes of docs/decision-contract.md; the value indexes CAUSE_NAMES.
 export namespace Cause {
@@ -8,10 +8,19 @@ export namespace Cause {
   export const BadDecision = 3;
   export const BadBody = 4;
   export const BodyTooLarge = 5;
+  // The circuit breaker is open: no call was made (filter.ts, docs/filter.md#circuit-breaker).
+  export const BreakerOpen = 6;
 }
-export const CAUSE_NAMES: StaticArray<string> = ["unreachable", "timeout", "bad_status", "bad_decision", "bad_body", "body_too_large"];
+export const CAUSE_NAMES: StaticArray<string> = ["unreachable", "timeout", "bad_status", "bad_decision", "bad_body",
+  "body_too_large", "breaker_open"];
 
-// Counters of docs/filter-config.md. Envoy keeps them per name, so defining them again for another
+// Causes that say the control plane is unwell, and so count towards opening the breaker. bad_body
+// and body_too_large are the client's fault; breaker_open made no call.
+export function countsForBreaker(cause: i32): bool {
+  return cause <= Cause.BadDecision;
+}
+
+// Counters and the breaker gauge of docs/filter-config.md. Envoy keeps them per name, so defining them again for another
 // root context in the same VM shares the same stats.
 export class Metrics {
   seen: u32 = defineCounter("switchyard_requests_seen");
@@ -22,6 +31,8 @@ export class Metrics {
   failuresOpen: u32 = defineCounter("switchyard_failures_open");
   failuresClosed: u32 = defineCounter("switchyard_failures_closed");
   causes: u32[] = defineCauses();
+  // 1 while the breaker is open or probing, 0 once closed; set by whichever worker makes the change.
+  breakerOpen: u32 = defineGauge("switchyard_breaker_open");
 }
 
 function defineCauses(): u32[] {

@@ -10,7 +10,8 @@ import { logDebug, logError, logWarn } from "./sdk/log";
 import { nowMs } from "./sdk/time";
 import { Config, isPrintable, parseConfig } from "./config";
 import { Action, Decision, parseDecision } from "./decision";
-import { CAUSE_NAMES, Cause, Metrics, increment } from "./metrics";
+import { CAUSE_NAMES, Cause, Metrics, countsForBreaker, increment } from "./metrics";
+import { Admit, Breaker } from "./breaker";
 import { Field, RequestFields, parseRequest } from "./json/request";
 import { apiOfPath, writeDecisionRequest } from "./json/extract";
 import { decodeString, stringIs } from "./json/reader";
@@ -25,6 +26,7 @@ const MAX_MODEL_HEADER = 256;
 export class Root extends RootContext {
   config: Config | null = null;
   metrics: Metrics | null = null;
+  breaker: Breaker | null = null;
 
   onConfigure(configSize: usize): bool {
     const raw = readBuffer(BufferType.PluginConfiguration, configSize);
@@ -34,8 +36,12 @@ export class Root extends RootContext {
       for (let i = 0; i < result.errors.length; i++) logError(result.errors[i]);
       return false;
     }
-    this.config = result.config;
+    const config = result.config;
+    this.config = config;
     if (this.metrics === null) this.metrics = new Metrics();
+    // A probe whose answer never arrives gives up its claim after the call's timeout plus a cool-down.
+    this.breaker = new Breaker(config.cluster, config.breakerFailures, <i64>config.breakerCooldownMs,
+      <i64>config.timeoutMs + <i64>config.breakerCooldownMs, changetype<Metrics>(this.metrics).breakerOpen);
     return true;
   }
 
@@ -60,6 +66,8 @@ class Stream extends HttpContext {
   private modelEnd: usize = 0;
   private token: u32 = 0;
   private calledAt: i64 = 0;
+  // This request holds the breaker's half-open probe.
+  private probe: bool = false;
   // Headers added to the response: the routing decision, or the failure cause.
   private echoNames: string[] = [];
   private echoValues: string[] = [];
@@ -106,6 +114,13 @@ class Stream extends HttpContext {
       return FilterAction.Continue;
     }
     increment(this.metrics().triggered);
+    // Only trigger requests read the breaker: explicit models never touch shared data.
+    const admit = this.breaker().admit(nowMs());
+    if (admit == Admit.Reject) {
+      body.free();
+      return this.fail(Cause.BreakerOpen);
+    }
+    this.probe = admit == Admit.Probe;
     this.bodySize = body.len;
     this.modelStart = fields.starts[Field.Model] - body.ptr;
     this.modelEnd = fields.ends[Field.Model] - body.ptr;
@@ -170,6 +185,8 @@ class Stream extends HttpContext {
     const raw = readBuffer(BufferType.HttpCallResponseBody, bodySize);
     const decision = parseDecision(raw.ptr, raw.len, config.selectedModelHeader);
     raw.free();
+    // A valid decision is the control plane working, whatever happens to the request afterwards.
+    if (decision !== null) this.breaker().succeeded(this.probe);
     if (decision === null) {
       this.failAndResume(Cause.BadDecision);
     } else if (decision.action == Action.Block) {
@@ -261,8 +278,10 @@ class Stream extends HttpContext {
     const m = this.metrics();
     const name = CAUSE_NAMES[cause];
     increment(m.causes[cause]);
+    if (countsForBreaker(cause)) this.breaker().failed(this.probe, nowMs());
     const message = "switchyard: request " + this.id.toString() + ": failure " + name;
-    if (cause == Cause.BadBody || cause == Cause.BodyTooLarge) logDebug(message);
+    // Client faults are routine, and an open breaker already logged its opening once.
+    if (cause == Cause.BadBody || cause == Cause.BodyTooLarge || cause == Cause.BreakerOpen) logDebug(message);
     else logWarn(message);
     if (this.config().failClosed) {
       increment(m.failuresClosed);
@@ -285,6 +304,10 @@ class Stream extends HttpContext {
 
   private metrics(): Metrics {
     return changetype<Metrics>(this.root.metrics);
+  }
+
+  private breaker(): Breaker {
+    return changetype<Breaker>(this.root.breaker);
   }
 }
 

@@ -14,6 +14,9 @@ export interface FilterConfig {
   failure_mode?: 'open' | 'closed';
   selected_model_header?: string;
   forward_headers?: readonly string[];
+  route_explicit_models?: boolean;
+  breaker_failures?: number;
+  breaker_cooldown_ms?: number;
 }
 
 /** The filter's own defaults for the fields the bootstrap must agree with. */

@@ -40,3 +40,12 @@ export declare function proxy_increment_metric(metricId: u32, offset: i64): i32;
 
 @external("env", "proxy_call_foreign_function")
 export declare function proxy_call_foreign_function(namePtr: usize, nameSize: usize, argPtr: usize, argSize: usize, returnPtrPtr: usize, returnSizePtr: usize): i32;
+
+@external("env", "proxy_record_metric")
+export declare function proxy_record_metric(metricId: u32, value: u64): i32;
+
+@external("env", "proxy_get_shared_data")
+export declare function proxy_get_shared_data(keyPtr: usize, keySize: usize, returnPtrPtr: usize, returnSizePtr: usize, casPtr: usize): i32;
+
+@external("env", "proxy_set_shared_data")
+export declare function proxy_set_shared_data(keyPtr: usize, keySize: usize, valuePtr: usize, valueSize: usize, cas: u32): i32;

@@ -2,6 +2,8 @@
 
 export namespace Status {
   export const Ok: i32 = 0;
+  export const NotFound: i32 = 1;
+  export const CasMismatch: i32 = 8;
 }
 
 export namespace LogLevel {
@@ -36,4 +38,5 @@ export namespace StreamType {
 
 export namespace MetricType {
   export const Counter: i32 = 0;
+  export const Gauge: i32 = 1;
 }

@@ -7,7 +7,27 @@ import { readFileSync } from "node:fs";
 export type Headers = [string, string][];
 
 export const Action = { Continue: 0, Pause: 1 } as const;
-const Status = { Ok: 0, NotFound: 1, BadArgument: 2 } as const;
+const Status = { Ok: 0, NotFound: 1, BadArgument: 2, CasMismatch: 8 } as const;
+
+// Envoy's shared data (proxy-wasm-cpp-host SharedData): one store for all VMs of a plugin, each
+// value with a CAS number that changes on every write. Pass one instance to several hosts to model
+// several worker threads.
+export class SharedData {
+  private values = new Map<string, { value: Buffer; cas: number }>();
+  private nextCas = 1;
+
+  get(key: string): { value: Buffer; cas: number } | undefined {
+    return this.values.get(key);
+  }
+
+  // A non-zero cas must match the stored value's; a missing key is created whatever the cas.
+  set(key: string, value: Buffer, cas: number): number {
+    const old = this.values.get(key);
+    if (old && cas !== 0 && cas !== old.cas) return Status.CasMismatch;
+    this.values.set(key, { value: Buffer.from(value), cas: this.nextCas++ });
+    return Status.Ok;
+  }
+}
 
 export interface HttpCall {
   token: number;
@@ -35,6 +55,8 @@ export interface HostOptions {
   clusters?: string[];
   // Foreign functions the host offers, by name.
   foreignFunctions?: string[];
+  // Shared data store; give several hosts the same one to model several worker VMs.
+  sharedData?: SharedData;
 }
 
 const encoder = new TextEncoder();
@@ -44,6 +66,10 @@ export class ProxyWasmHost {
   readonly metrics = new Map<string, number>();
   readonly httpCalls: HttpCall[] = [];
   readonly foreignCalls: { name: string; contextId: number }[] = [];
+  readonly sharedData: SharedData;
+  // Metric type by name (0 counter, 1 gauge).
+  readonly metricTypes = new Map<string, number>();
+  // The host clock, in nanoseconds; tests move it with advance().
   now = 1_000_000_000n;
 
   private instance!: WebAssembly.Instance;
@@ -61,6 +87,7 @@ export class ProxyWasmHost {
   private constructor(options: HostOptions) {
     this.clusters = new Set(options.clusters ?? ["switchyard_controlplane"]);
     this.foreign = new Set(options.foreignFunctions ?? ["clear_route_cache"]);
+    this.sharedData = options.sharedData ?? new SharedData();
   }
 
   static async load(wasmPath: string, options: HostOptions = {}): Promise<ProxyWasmHost> {
@@ -268,9 +295,10 @@ export class ProxyWasmHost {
         return Status.Ok;
       },
       proxy_define_metric: (type: number, nPtr: number, nLen: number, idPtr: number) => {
-        if (type !== 0) return Status.BadArgument;
+        if (type !== 0 && type !== 1) return Status.BadArgument;
         const name = this.text(nPtr, nLen);
         this.metricNames.push(name);
+        this.metricTypes.set(name, type);
         if (!this.metrics.has(name)) this.metrics.set(name, 0);
         this.u32(idPtr, this.metricNames.length - 1);
         return Status.Ok;
@@ -281,6 +309,22 @@ export class ProxyWasmHost {
         this.metrics.set(name, (this.metrics.get(name) ?? 0) + Number(offset));
         return Status.Ok;
       },
+      proxy_record_metric: (id: number, value: bigint) => {
+        const name = this.metricNames[id];
+        if (name === undefined) return Status.NotFound;
+        // The filter records only gauges; a recorded counter would be a filter bug worth seeing.
+        if (this.metricTypes.get(name) !== 1) return Status.BadArgument;
+        this.metrics.set(name, Number(value));
+        return Status.Ok;
+      },
+      proxy_get_shared_data: (kPtr: number, kLen: number, ptrPtr: number, sizePtr: number, casPtr: number) => {
+        const hit = this.sharedData.get(this.text(kPtr, kLen));
+        if (!hit) return Status.NotFound;
+        this.u32(casPtr, hit.cas);
+        return this.give(hit.value, ptrPtr, sizePtr);
+      },
+      proxy_set_shared_data: (kPtr: number, kLen: number, vPtr: number, vLen: number, cas: number) =>
+        this.sharedData.set(this.text(kPtr, kLen), this.bytes(vPtr, vLen), cas),
       proxy_call_foreign_function: (nPtr: number, nLen: number, _aPtr: number, _aLen: number,
                                     ptrPtr: number, sizePtr: number) => {
         const name = this.text(nPtr, nLen);

@@ -33,6 +33,20 @@ test("every import is a host function Envoy 1.36 provides under env", () => {
   }
 });
 
+// What the filter imports, listed explicitly so a new host dependency is a visible decision. The
+// breaker needs proxy_get_shared_data / proxy_set_shared_data (state shared by all worker VMs,
+// with CAS) and proxy_record_metric (its gauge).
+const FILTER_IMPORTS = [
+  "proxy_log", "proxy_get_current_time_nanoseconds", "proxy_get_buffer_bytes", "proxy_set_buffer_bytes",
+  "proxy_get_header_map_value", "proxy_replace_header_map_value", "proxy_send_local_response", "proxy_http_call",
+  "proxy_set_effective_context", "proxy_continue_stream", "proxy_define_metric", "proxy_increment_metric",
+  "proxy_record_metric", "proxy_call_foreign_function", "proxy_get_shared_data", "proxy_set_shared_data",
+];
+
+test("imports exactly the host functions the filter is documented to use", () => {
+  assert.deepEqual(WebAssembly.Module.imports(module).map((i) => i.name).sort(), [...FILTER_IMPORTS].sort());
+});
+
 test("declares ABI 0.2.1 and exports the callbacks Envoy drives", () => {
   const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   for (const name of ["proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "proxy_on_context_create",
