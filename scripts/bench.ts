@@ -3,9 +3,10 @@
 //   npm run bench [-- --duration 10 --warmup 2 --rounds 5 --connections 1,8]
 //
 // Three scenarios side by side in one run, same request shape and demo backend:
-//   a) Envoy without the Switchyard filter, b) with the filter and an explicit model (pass-through),
-//   c) with the filter and a trigger model (one control-plane decision per request).
-// Each scenario's measured time is split into rounds that alternate a, b, c, so drift on a shared
+//   a) Envoy without the Switchyard filter, b) with the filter and an explicit model (body untouched,
+//   routed by header), b0) the same with route_explicit_models off, c) with the filter and a trigger
+//   model (one control-plane decision per request).
+// Each scenario's measured time is split into rounds that alternate the scenarios, so drift on a shared
 // machine (other processes, CPU frequency) lands on all three alike instead of on whichever ran last.
 // The stacks run in a child process so the load generator (autocannon, in this process) does not
 // share an event loop with the control plane and demo LLMs it measures. Latencies are taken from
@@ -27,6 +28,7 @@ import { startStack, type Stack } from '../stack/stack.ts';
 interface Urls {
   baseline: string;
   filtered: string;
+  passthrough: string;
 }
 
 const PROMPT = 'What is the derivative of f(x) = x^3?';
@@ -35,6 +37,9 @@ const body = (model: string) => JSON.stringify({ model, messages: [{ role: 'user
 const SCENARIOS = [
   { key: 'a', label: 'a) Envoy, no filter', target: 'baseline', body: body('general') },
   { key: 'b', label: 'b) filter, explicit model', target: 'filtered', body: body('general') },
+  // The same request with route_explicit_models off: no header, no route re-selection. Side by side
+  // with b) it prices routing explicit names by header.
+  { key: 'b0', label: 'b0) filter, explicit model, not re-routed', target: 'passthrough', body: body('general') },
   { key: 'c', label: 'c) filter, control-plane decision', target: 'filtered', body: body('MoM') },
 ] as const;
 
@@ -67,7 +72,8 @@ async function serve(): Promise<void> {
   const configPath = rulesOnlyConfig();
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: false, concurrency: ENVOY_WORKERS }));
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: {}, concurrency: ENVOY_WORKERS }));
-  process.send!({ baseline: stacks[0].url, filtered: stacks[1].url } satisfies Urls);
+  stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: { route_explicit_models: false }, concurrency: ENVOY_WORKERS }));
+  process.send!({ baseline: stacks[0].url, filtered: stacks[1].url, passthrough: stacks[2].url } satisfies Urls);
 }
 
 interface Sample {
