@@ -3,15 +3,31 @@
 // is reported as skipped, so `--only latency` works without any training data.
 //
 //   node --import tsx scripts/eval/classify.ts [--only quality|latency] [--requests 200]
-import { existsSync, readFileSync } from 'node:fs';
+//       [--model-dir DIR --heads-dir DIR] [--threads N] [--json FILE]
+//
+// --model-dir/--heads-dir evaluate a candidate encoder with its own heads (defaults: the product's);
+// --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
+// scripts/eval/encoder_tradeoff.ts.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
 import { REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
-const { values } = parseArgs({ options: { only: { type: 'string' }, requests: { type: 'string', default: '200' } } });
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' }, requests: { type: 'string', default: '200' },
+    'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
+  },
+});
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
-const clf = createEncoderClassifier({ maxQueue: 4096 });
+const clf = createEncoderClassifier({
+  maxQueue: 4096,
+  ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
+  ...(values['heads-dir'] ? { headsDir: values['heads-dir'] } : {}),
+  ...(values.threads ? { intraOpThreads: Number(values.threads) } : {}),
+});
+const report: Record<string, unknown> = {};
 await clf.init();
 const jsonl = <T>(name: string): T[] | null => {
   const p = join(TRAIN, name);
@@ -30,6 +46,7 @@ async function category() {
     conf[t][labels.indexOf(got)]++;
     if (labels[t] === got) ok++;
   }
+  report.category_accuracy = ok / rows.length;
   console.log(`\ncategory: MMLU-Pro test split (sha256(id)%10==0), n=${rows.length}, accuracy ${(ok / rows.length * 100).toFixed(1)}%`);
   console.log('confusion (rows true, cols predicted):');
   console.log(`${''.padEnd(17)}${labels.map((l) => l.slice(0, 5).padStart(6)).join('')}`);
@@ -44,6 +61,7 @@ async function jailbreak() {
     const hit = (await clf.analyze(r.text)).jailbreak.label === 'jailbreak';
     if (r.label === 1) hit ? tp++ : fn++; else hit ? fp++ : tn++;
   }
+  report.jailbreak = { recall: tp / (tp + fn), fpr: fp / (fp + tn) };
   console.log(`\njailbreak: PyRIT templates (positives, n=${tp + fn}) + held-out benign (n=${fp + tn}): recall ${(tp / (tp + fn) * 100).toFixed(1)}%, FPR ${(fp / (fp + tn) * 100).toFixed(2)}%`);
 }
 
@@ -82,6 +100,8 @@ async function latency() {
   const word = (i: number) => ['market', 'energy', 'protein', 'theorem', 'contract', 'signal', 'river', 'budget'][i % 8];
   // Texts of exactly N word pieces (each word is one vocabulary entry), varied so no cache effects.
   const text = (tokens: number, seed: number) => Array.from({ length: tokens - 2 }, (_, i) => word(i * 7 + seed)).join(' ');
+  const rowsOut: object[] = [];
+  report.latency = rowsOut;
   console.log(`\nlatency: ${clf.provider} provider, ${n} requests per row, end-to-end analyze() incl. tokenizer and heads`);
   console.log(`${'tokens'.padEnd(8)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'c=16 req/s'.padStart(12)}${'c=16 p50'.padStart(10)}${'c=16 p99'.padStart(10)}`);
   for (const tokens of [16, 64, 256]) {
@@ -95,11 +115,14 @@ async function latency() {
       while (next < n) { const i = next++; const t = performance.now(); await clf.analyze(text(tokens, i)); conc.push(performance.now() - t); }
     }));
     const rps = n / ((performance.now() - t0) / 1000);
+    rowsOut.push({ tokens, p50: pct(serial, 0.5), p99: pct(serial, 0.99), c16_rps: rps, c16_p50: pct(conc, 0.5), c16_p99: pct(conc, 0.99) });
     console.log(`${String(tokens).padEnd(8)}${pct(serial, 0.5).toFixed(1).padStart(9)}${pct(serial, 0.99).toFixed(1).padStart(9)}${rps.toFixed(1).padStart(12)}${pct(conc, 0.5).toFixed(1).padStart(10)}${pct(conc, 0.99).toFixed(1).padStart(10)}`);
   }
+  report.rss_mib = process.memoryUsage().rss / 2 ** 20;
   console.log(`RSS after load: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 }
 
 if (values.only !== 'latency') { await category(); await jailbreak(); await pii(); }
 if (values.only !== 'quality') await latency();
 await clf.close();
+if (values.json) writeFileSync(values.json, JSON.stringify(report));

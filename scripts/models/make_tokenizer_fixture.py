@@ -3,6 +3,12 @@
 against the reference implementation without Python at test time.
 
     PYTHONPATH=.cache/py python3 scripts/models/make_tokenizer_fixture.py
+
+For another encoder's tokenizer, write the reference elsewhere and compare it with
+scripts/models/check_tokenizer_parity.ts (the checked-in fixture stays the default model's):
+
+    SWITCHYARD_MODEL_DIR=.cache/models/all-minilm-l6-v2-q TOKENIZER_FIXTURE_OUT=.cache/tmp/minilm-parity.json \
+      PYTHONPATH=.cache/py python3 scripts/models/make_tokenizer_fixture.py
 """
 import json
 import os
@@ -13,7 +19,7 @@ from tokenizers import Tokenizer
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL_DIR = os.environ.get("SWITCHYARD_MODEL_DIR", os.path.join(ROOT, ".cache", "models", "bge-small-en-v1.5-q"))
-OUT = os.path.join(ROOT, "test", "classify", "fixtures", "tokenizer-parity.json")
+OUT = os.environ.get("TOKENIZER_FIXTURE_OUT", os.path.join(ROOT, "test", "classify", "fixtures", "tokenizer-parity.json"))
 
 HAND = [
     "", " ", "Hello, world!", "What is the derivative of x^2 + 3x?",
@@ -57,6 +63,9 @@ def random_strings(n, seed=7):
 def main():
     tok = Tokenizer.from_file(os.path.join(MODEL_DIR, "tokenizer.json"))
     tok.enable_truncation(max_length=512)
+    # Some tokenizer.json files ship a fixed padding (all-MiniLM-L6-v2: 128); the product pads in
+    # the encoder batch instead, so the reference must be unpadded. A no-op where padding is null.
+    tok.no_padding()
     long_text = " ".join(["The quick brown fox jumps over the lazy dog."] * 80)
     cases = []
     for text in HAND + random_strings(300) + [long_text]:

