@@ -16,7 +16,7 @@ export class Config {
   failClosed: bool = false;
   selectedModelHeader: string = "x-selected-model";
   forwardHeaders: string[] = ["x-switchyard-tenant", "traceparent"];
-  routeExplicitModels: bool = true;
+  routeExplicitModels: bool = false;
   breakerFailures: u32 = 5;
   breakerCooldownMs: u32 = 5000;
 }

@@ -3,9 +3,9 @@
 //   npm run bench [-- --duration 10 --warmup 2 --rounds 5 --connections 1,8]
 //
 // Three scenarios side by side in one run, same request shape and demo backend:
-//   a) Envoy without the Switchyard filter, b) with the filter and an explicit model (body untouched,
-//   routed by header), b0) the same with route_explicit_models off, c) with the filter and a trigger
-//   model (one control-plane decision per request).
+//   a) Envoy without the Switchyard filter, b) with the filter and an explicit model (the filter's
+//   default: untouched), b') the same routed by header (route_explicit_models), c) with the filter
+//   and a trigger model (one control-plane decision per request).
 // Each scenario's measured time is split into rounds that alternate the scenarios, so drift on a shared
 // machine (other processes, CPU frequency) lands on all three alike instead of on whichever ran last.
 // The stacks run in a child process so the load generator (autocannon, in this process) does not
@@ -28,7 +28,7 @@ import { startStack, type Stack } from '../stack/stack.ts';
 interface Urls {
   baseline: string;
   filtered: string;
-  passthrough: string;
+  routedExplicit: string;
 }
 
 const PROMPT = 'What is the derivative of f(x) = x^3?';
@@ -36,10 +36,10 @@ const body = (model: string) => JSON.stringify({ model, messages: [{ role: 'user
 
 const SCENARIOS = [
   { key: 'a', label: 'a) Envoy, no filter', target: 'baseline', body: body('general') },
-  { key: 'b', label: 'b) filter, explicit model', target: 'filtered', body: body('general') },
-  // The same request with route_explicit_models off: no header, no route re-selection. Side by side
-  // with b) it prices routing explicit names by header.
-  { key: 'b0', label: 'b0) filter, explicit model, not re-routed', target: 'passthrough', body: body('general') },
+  { key: 'b', label: 'b) filter, explicit model (untouched)', target: 'filtered', body: body('general') },
+  // The same request with route_explicit_models on (the local stack's setting): the selected-model
+  // header and a route re-selection. Side by side with b) it prices routing explicit names by header.
+  { key: 'b2', label: "b') filter, explicit model routed by header", target: 'routedExplicit', body: body('general') },
   { key: 'c', label: 'c) filter, control-plane decision', target: 'filtered', body: body('MoM') },
 ] as const;
 
@@ -71,9 +71,9 @@ async function serve(): Promise<void> {
   process.once('SIGTERM', stop);
   const configPath = rulesOnlyConfig();
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: false, concurrency: ENVOY_WORKERS }));
-  stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: {}, concurrency: ENVOY_WORKERS }));
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: { route_explicit_models: false }, concurrency: ENVOY_WORKERS }));
-  process.send!({ baseline: stacks[0].url, filtered: stacks[1].url, passthrough: stacks[2].url } satisfies Urls);
+  stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: { route_explicit_models: true }, concurrency: ENVOY_WORKERS }));
+  process.send!({ baseline: stacks[0].url, filtered: stacks[1].url, routedExplicit: stacks[2].url } satisfies Urls);
 }
 
 interface Sample {

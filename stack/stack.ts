@@ -43,9 +43,13 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-/** The filter config for a routing config: its trigger models, then the caller's overrides. */
+/**
+ * The filter config for a routing config: its trigger models; explicit model names routed by header
+ * (every configured model has a route in this stack, so a client naming one reaches it); then the
+ * caller's overrides.
+ */
 export function filterConfigFor(config: Config, overrides: FilterConfig = {}): FilterConfig {
-  return { trigger_models: config.trigger_models, ...overrides };
+  return { trigger_models: config.trigger_models, route_explicit_models: true, ...overrides };
 }
 
 function closeOnce(server: Closable): Closable {

@@ -85,7 +85,7 @@ test("explicit models pass while open and never read shared data", async () => {
   reads = 0;
   const { stream, call } = send(host, chat("gpt-4o"));
   assert.equal(call, undefined);
-  assert.equal(stream.requestHeader("x-selected-model"), "gpt-4o");
+  assert.equal(stream.requestHeader("x-selected-model"), undefined, "untouched: the default is no header routing");
   assert.equal(reads, 0);
 });
 

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { Action } from "../emulator/host.ts";
 import { chat, loadHost, requestHeaders, routeTo, send } from "./helpers.ts";
 
-test("explicit model passes byte-identical without a decision call", async () => {
-  const host = await loadHost();
+test("explicit model passes byte-identical without a decision call, routed by header when asked", async () => {
+  const host = await loadHost({ route_explicit_models: true });
   const body = '{ "model" : "gpt-4o",\n "messages":[{"role":"user","content":"hi"}], "stream": true }';
   const { stream, call } = send(host, body);
   assert.equal(call, undefined);
@@ -19,8 +19,8 @@ test("explicit model passes byte-identical without a decision call", async () =>
   assert.equal(host.metric("switchyard_requests_triggered"), 0);
 });
 
-test("route_explicit_models: false leaves explicit requests without a header or re-route", async () => {
-  const host = await loadHost({ route_explicit_models: false });
+test("by default explicit requests get no header and no re-route", async () => {
+  const host = await loadHost();
   const body = chat("gpt-4o");
   const { stream } = send(host, body);
   assert.equal(stream.forwardedBody.toString(), body);
@@ -29,7 +29,7 @@ test("route_explicit_models: false leaves explicit requests without a header or 
 });
 
 test("an explicit model name that cannot be a header value is not used for routing", async () => {
-  const host = await loadHost();
+  const host = await loadHost({ route_explicit_models: true });
   for (const model of ["", "bad\nname", "x".repeat(257), "caf\u00e9"]) {
     const body = `{"model":"${model}","messages":[]}`;
     const { stream } = send(host, body);
