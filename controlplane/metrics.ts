@@ -10,6 +10,8 @@ export interface Metrics {
   countRejected(code: string): void;
   /** The encoder's ONNX execution provider ("cpu" or "cuda"), known once it has loaded. */
   setInferenceProvider(provider: string): void;
+  /** A config version took effect: at startup, through this replica's API, or from the store. */
+  configApplied(version: number, source: 'startup' | 'api' | 'store'): void;
 }
 
 export function createMetrics(): Metrics {
@@ -45,6 +47,18 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const configVersion = new Gauge({
+    name: 'switchyard_config_version',
+    help: 'Version of the routing config in effect',
+    registers: [registry],
+  });
+  const configChanges = new Counter({
+    name: 'switchyard_config_changes_total',
+    help: 'Config versions applied, by where the change came from (startup, api, store)',
+    labelNames: ['source'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     observeDecision: ({ decision, category, reason }, seconds) => {
@@ -54,5 +68,9 @@ export function createMetrics(): Metrics {
     },
     countRejected: (code) => rejected.inc({ code }),
     setInferenceProvider: (name) => provider.set({ provider: name }, 1),
+    configApplied: (version, source) => {
+      configVersion.set(version);
+      configChanges.inc({ source });
+    },
   };
 }

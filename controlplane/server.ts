@@ -1,17 +1,26 @@
-// The control plane's HTTP API (docs/api.md): the decision endpoint the filter calls, plus models,
-// health, readiness, metrics and (with the encoder) the classify endpoints.
+// The control plane's HTTP servers (docs/api.md). The decision port carries what Envoy's filter and
+// clients call: decisions, models, classification, health. The admin port carries what operators
+// and Envoy Gateway call: metrics, the config API and the filter module. Without an admin port both
+// sets are served on the decision port.
 
-import express, { type RequestHandler, type Response } from 'express';
+import express, { type Express, type RequestHandler, type Response } from 'express';
+import { createConfigRouter } from './admin/config-routes.ts';
+import { createWasmRouter, defaultWasmFile } from './admin/wasm-routes.ts';
 import type { EncoderClassifier } from './classify/classifier.ts';
 import { OverloadedError } from './classify/encoder.ts';
 import { createConfiguredClassifier } from './classify/from-config.ts';
 import { createClassifyRouter } from './classify/routes.ts';
-import { DEFAULT_CONFIG_PATH, loadConfig } from './config/load.ts';
+import { createCompositeClassifier } from './composite.ts';
+import { createLiveConfig, type LiveConfig } from './config/live.ts';
+import { DEFAULT_CONFIG_PATH, loadConfigDocument } from './config/load.ts';
 import type { Config } from './config/schema.ts';
+import { createMemoryStore } from './config/store/memory.ts';
+import type { ConfigStore } from './config/store/types.ts';
 import { parseRouteRequest, RouteRequestError } from './contract.ts';
 import { createDecisionEngine } from './decide.ts';
 import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening } from './http.ts';
-import { createMetrics } from './metrics.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createRuleClassifier } from './rules.ts';
 import type { Classifier } from './signals.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -20,9 +29,17 @@ export interface ControlPlaneOptions {
   /** 0 picks a free port; the chosen one is returned. */
   readonly port: number;
   readonly host?: string;
-  /** YAML or JSON routing config; the shipped default.yaml when omitted. */
+  /** A separate port for metrics, the config API and the filter module; undefined serves them on `port`. */
+  readonly adminPort?: number;
+  /** YAML or JSON routing config; the shipped default.yaml when omitted. Seeds an empty store. */
   readonly configPath?: string;
-  /** Largest accepted /v1/route body; larger ones get 413. */
+  /** Where config versions live; in memory when omitted. */
+  readonly store?: ConfigStore;
+  /** Bearer token for config writes; without one, writes are refused. */
+  readonly adminToken?: string;
+  /** The filter module served at /filter/switchyard.wasm. */
+  readonly wasmFile?: string;
+  /** Largest accepted request body; larger ones get 413. */
   readonly maxBodyBytes?: number;
   /**
    * Replaces the classifier the config asks for (rules, plus the encoder unless
@@ -32,11 +49,14 @@ export interface ControlPlaneOptions {
 }
 
 export interface ControlPlane extends Listening {
+  /** The admin port; equal to `port` when the admin API shares the decision port. */
+  readonly adminPort: number;
   /**
    * Settles when the classifier has loaded, or rejects with why it could not (e.g. a
    * DeviceUnavailableError): the CLI exits on that rather than serve unready forever.
    */
   readonly ready: Promise<void>;
+  readonly live: LiveConfig;
 }
 
 // Seconds an overloaded client is asked to wait: the encoder queue drains within milliseconds.
@@ -44,17 +64,35 @@ const RETRY_AFTER_SECONDS = '1';
 
 /**
  * Loads the config (throwing ConfigError when it is invalid) and builds the classifier (throwing
- * ModelMissingError when the encoder's files are absent), then starts serving. The server answers
+ * ModelMissingError when the encoder's files are absent), then starts serving. The servers answer
  * at once; /readyz and /v1/route report 503 until the classifier has finished loading.
  */
 export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
   const { port, host = '127.0.0.1', configPath = DEFAULT_CONFIG_PATH, maxBodyBytes = DEFAULT_MAX_BODY_BYTES } = options;
-  const config = loadConfig(configPath);
-  const { classifier, encoder }: { classifier: Classifier; encoder?: EncoderClassifier } =
-    options.createClassifier === undefined ? createConfiguredClassifier(config, configPath) : { classifier: options.createClassifier(config) };
-  const decide = createDecisionEngine(config, classifier);
+  const seed = loadConfigDocument(configPath);
   const metrics = createMetrics();
-  const createdAt = Math.floor(Date.now() / 1000);
+  const store = options.store ?? createMemoryStore();
+
+  // The classifier's model is loaded once, from the config in effect at startup; config changes
+  // rebuild only the rules and the decision engine around it (live.ts refuses the rest).
+  let encoder: EncoderClassifier | undefined;
+  let baseClassifier: Classifier | undefined;
+  const classifierFor = (config: Config): Classifier => {
+    if (baseClassifier === undefined) {
+      if (options.createClassifier !== undefined) baseClassifier = options.createClassifier(config);
+      else ({ classifier: baseClassifier, encoder } = createConfiguredClassifier(config, configPath));
+      return baseClassifier;
+    }
+    // An injected classifier stands for the whole classifier and stays as it is.
+    if (options.createClassifier !== undefined) return baseClassifier;
+    const rules = createRuleClassifier(config.categories);
+    return encoder === undefined ? rules : createCompositeClassifier(rules, encoder);
+  };
+  const live = await createLiveConfig(seed, {
+    store,
+    build: (config) => createDecisionEngine(config, classifierFor(config)),
+    onChange: (active, source) => metrics.configApplied(active.version, source),
+  });
 
   const readiness = { ready: false, problem: 'classifier is still loading' };
   const requireReady: RequestHandler = (_req, res, next) => {
@@ -62,15 +100,86 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     else sendError(res, 503, `not ready: ${readiness.problem}`, 'not_ready');
   };
 
+  const decisionApp = newApp();
+  const adminApp = options.adminPort === undefined ? decisionApp : newApp();
+  addDecisionRoutes(decisionApp, { live, metrics, requireReady, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
+  addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
+  if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
+  adminApp.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  adminApp.all('/metrics', methodNotAllowed(['GET']));
+  adminApp.use(createConfigRouter({ live, adminToken: options.adminToken, maxBodyBytes }));
+  adminApp.use(createWasmRouter(options.wasmFile ?? defaultWasmFile()));
+  for (const app of new Set([decisionApp, adminApp])) {
+    app.use(notFound);
+    app.use(errorHandler);
+  }
+
+  const servers: Listening[] = [];
+  try {
+    servers.push(await listen(decisionApp, port, host, 'switchyard control plane'));
+    if (options.adminPort !== undefined) servers.push(await listen(adminApp, options.adminPort, host, 'switchyard control plane admin API'));
+  } catch (err) {
+    await Promise.all(servers.map((s) => s.close()));
+    await live.close();
+    throw err;
+  }
+  const [decision, admin = decision] = servers as [Listening, Listening?];
+
+  // Loading starts only once the ports are ours: a start that fails to listen leaves nothing loaded.
+  const classifier = baseClassifier as Classifier;
+  const ready = classifier.init().then(
+    () => {
+      readiness.ready = true;
+      if (encoder?.provider !== undefined) metrics.setInferenceProvider(encoder.provider);
+    },
+    (err: Error) => {
+      readiness.problem = `classifier failed to load: ${err.message}`;
+      console.error(`switchyard control plane: ${readiness.problem}`);
+      throw err;
+    },
+  );
+  // Marked handled here; callers that await `ready` still see the rejection.
+  ready.catch(() => {});
+  return {
+    port: decision.port,
+    adminPort: admin.port,
+    ready,
+    live,
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+      await live.close();
+      // Closing mid-load would leave the loaded model behind; let loading finish first.
+      await ready.catch(() => {});
+      await classifier.close?.();
+    },
+  };
+}
+
+function newApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  return app;
+}
+
+interface DecisionDeps {
+  readonly live: LiveConfig;
+  readonly metrics: Metrics;
+  readonly requireReady: RequestHandler;
+  readonly maxBodyBytes: number;
+  readonly encoder: () => EncoderClassifier | undefined;
+  readonly isReady: () => boolean;
+}
+
+function addDecisionRoutes(app: Express, { live, metrics, requireReady, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
   const countRejections: RequestHandler = (_req, res, next) => {
     res.on('finish', () => {
       if (res.statusCode >= 400) metrics.countRejected(String(res.locals.errorCode ?? res.statusCode));
     });
     next();
   };
-
-  const app = express();
-  app.disable('x-powered-by');
 
   app.post(
     '/v1/route',
@@ -89,6 +198,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
         sendError(res, 400, err.message, err.code);
         return;
       }
+      // Read once: the whole decision is made under one config version.
+      const { decide } = live.current();
       const started = process.hrtime.bigint();
       let outcome;
       try {
@@ -104,64 +215,35 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   );
   app.all('/v1/route', methodNotAllowed(['POST']));
 
+  const createdAt = Math.floor(Date.now() / 1000);
   app.get('/v1/models', (_req, res) => {
+    const { config } = live.current();
     const triggers = config.trigger_models.map((id) => ({ id, object: 'model', owned_by: 'switchyard', created: createdAt }));
     const models = config.models.map((m) => ({ id: m.name, object: 'model', owned_by: m.backend.type, created: createdAt }));
     res.json({ object: 'list', data: [...triggers, ...models] });
   });
   app.all('/v1/models', methodNotAllowed(['GET']));
 
+  const model = encoder();
+  if (model !== undefined) {
+    // Routed by method and path rather than app.use(), so the router's body parser and readiness
+    // check never see other endpoints' requests.
+    const paths = ['/v1/classify', '/v1/classify/batch'];
+    app.post(paths, createClassifyRouter(model, { isReady, bodyLimit: `${maxBodyBytes}b` }));
+    app.all(paths, methodNotAllowed(['POST']));
+  }
+}
+
+function addHealthRoutes(app: Express, requireReady: RequestHandler, provider: () => string | undefined): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.all('/healthz', methodNotAllowed(['GET']));
-
   app.get('/readyz', requireReady, (_req, res) => {
-    res.json({ status: 'ready', classifier: { encoder: encoder !== undefined, provider: encoder?.provider ?? null } });
+    const name = provider();
+    res.json({ status: 'ready', classifier: { encoder: name !== undefined, provider: name ?? null } });
   });
   app.all('/readyz', methodNotAllowed(['GET']));
-
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.all('/metrics', methodNotAllowed(['GET']));
-
-  if (encoder !== undefined) {
-    // Routed by method and path rather than app.use(), so the router's body parser and readiness
-    // check never see other endpoints' requests.
-    const paths = ['/v1/classify', '/v1/classify/batch'];
-    app.post(paths, createClassifyRouter(encoder, { isReady: () => readiness.ready, bodyLimit: `${maxBodyBytes}b` }));
-    app.all(paths, methodNotAllowed(['POST']));
-  }
-
-  app.use(notFound);
-  app.use(errorHandler);
-
-  const listening = await listen(app, port, host, 'switchyard control plane');
-  // Loading starts only once the port is ours: a start that fails to listen leaves nothing loaded.
-  const ready = classifier.init().then(
-    () => {
-      readiness.ready = true;
-      if (encoder?.provider !== undefined) metrics.setInferenceProvider(encoder.provider);
-    },
-    (err: Error) => {
-      readiness.problem = `classifier failed to load: ${err.message}`;
-      console.error(`switchyard control plane: ${readiness.problem}`);
-      throw err;
-    },
-  );
-  // Marked handled here; callers that await `ready` still see the rejection.
-  ready.catch(() => {});
-  return {
-    port: listening.port,
-    ready,
-    close: async () => {
-      await listening.close();
-      // Closing mid-load would leave the loaded model behind; let loading finish first.
-      await ready.catch(() => {});
-      await classifier.close?.();
-    },
-  };
 }
 
 /** 429 with Retry-After: the encoder queue is full, which passes within moments. */

@@ -1,13 +1,16 @@
 // `switchyard <command>`: the command table and the top-level error reporting.
 
 import { ConfigError } from '../controlplane/config/load.ts';
+import { readAdminToken } from '../controlplane/admin/auth.ts';
 import { startControlPlane } from '../controlplane/server.ts';
+import { openStore } from './store-flags.ts';
 import { startDemoLLM } from '../demo/llm.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, portFlag, runUntilStopped, UsageError, type Command } from './command.ts';
 import { models, USAGE as MODELS_USAGE } from './models.ts';
 import { up, USAGE as UP_USAGE } from './up.ts';
 
-const CONTROLPLANE_USAGE = 'switchyard controlplane --port N [--host 127.0.0.1] [--config FILE]';
+const CONTROLPLANE_USAGE =
+  'switchyard controlplane --port N [--host 127.0.0.1] [--admin-port N] [--config FILE] [--state-dir DIR | --store kubernetes:NAMESPACE/CONFIGMAP] [--admin-token-file FILE] [--wasm FILE]';
 const DEMO_LLM_USAGE = 'switchyard demo-llm --port N --models a,b [--host 127.0.0.1]';
 
 // Further commands register here.
@@ -16,10 +19,31 @@ const COMMANDS: Record<string, Command> = {
   controlplane: {
     usage: CONTROLPLANE_USAGE,
     async run(args) {
-      const flags = parseFlags('controlplane', args, { port: { type: 'string' }, host: { type: 'string' }, config: { type: 'string' } });
+      const flags = parseFlags('controlplane', args, {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'admin-port': { type: 'string' },
+        config: { type: 'string' },
+        'state-dir': { type: 'string' },
+        store: { type: 'string' },
+        'admin-token-file': { type: 'string' },
+        wasm: { type: 'string' },
+      });
       const host = flags.host ?? '127.0.0.1';
-      const server = await startControlPlane({ port: portFlag('controlplane', '--port', flags.port), host, configPath: flags.config });
-      console.log(`switchyard: control plane on http://${host}:${server.port}`);
+      const port = portFlag('controlplane', '--port', flags.port);
+      const adminPort = flags['admin-port'] === undefined ? undefined : portFlag('controlplane', '--admin-port', flags['admin-port']);
+      if (adminPort === port) throw new UsageError('switchyard controlplane: --admin-port must differ from --port (leave it out to serve the admin API on --port)');
+      const store = await openStore(flags['state-dir'], flags.store);
+      const server = await startControlPlane({
+        port,
+        host,
+        adminPort,
+        configPath: flags.config,
+        store,
+        adminToken: readAdminToken(flags['admin-token-file']),
+        wasmFile: flags.wasm,
+      });
+      console.log(`switchyard: control plane on http://${host}:${server.port}${adminPort === undefined ? '' : `, admin API on http://${host}:${server.adminPort}`} (config store: ${store.description})`);
       // A classifier that cannot load (no GPU for device: cuda, a broken model) never becomes
       // ready; exiting with the cause beats an unready process that an orchestrator keeps probing.
       const loadFailed = server.ready.then(() => new Promise<Error>(() => {}), (err: Error) => err);

@@ -28,6 +28,11 @@ function formatOf(path: string): ConfigFormat {
  * a missing or unreadable file, a syntax error or any schema violation.
  */
 export function loadConfig(path: string): Config {
+  return loadConfigDocument(path).config;
+}
+
+/** A config file's document (plain JSON data, as the config API serves it) and its validated form. */
+export function loadConfigDocument(path: string): { document: unknown; config: Config } {
   const format = formatOf(path);
   let text: string;
   try {
@@ -37,12 +42,18 @@ export function loadConfig(path: string): Config {
     const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new ConfigError(path, [reason]);
   }
-  return parseConfig(text, format, path);
+  const document = parseConfigDocument(text, format, path);
+  return { document, config: validateConfig(document, path) };
 }
 
 /** Parses and validates config text; `source` names it in error messages. */
 export function parseConfig(text: string, format: ConfigFormat, source: string): Config {
-  return validateConfig(format === 'yaml' ? parseYaml(text, source) : parseJson(text, source), source);
+  return validateConfig(parseConfigDocument(text, format, source), source);
+}
+
+/** Parses config text without validating it; throws ConfigError for a syntax error. */
+export function parseConfigDocument(text: string, format: ConfigFormat, source: string): unknown {
+  return format === 'yaml' ? parseYaml(text, source) : parseJson(text, source);
 }
 
 function parseYaml(text: string, source: string): unknown {
@@ -50,7 +61,9 @@ function parseYaml(text: string, source: string): unknown {
   if (doc.errors.length > 0) {
     throw new ConfigError(source, doc.errors.map((e) => `invalid YAML: ${e.message.split('\n')[0]}`));
   }
-  return doc.toJS();
+  // JSON-compatible data only (no YAML dates or maps with non-string keys): the document is served
+  // and stored as JSON.
+  return JSON.parse(JSON.stringify(doc.toJS()));
 }
 
 function parseJson(text: string, source: string): unknown {

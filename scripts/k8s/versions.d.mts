@@ -1,5 +1,5 @@
 export declare const versions: {
   envoyGateway: string; envoy: string; aiGateway: string; gatewayApi: string;
-  kubectlValidate: string; kustomize: string; kubernetes: string;
+  kubectlValidate: string; kustomize: string; kubernetes: string; kubeApiserver: string; etcd: string;
 };
-export declare const modules: Record<'envoyGateway' | 'aiGateway' | 'gatewayApi' | 'kubectlValidate' | 'egctl' | 'kustomize', string>;
+export declare const modules: Record<'envoyGateway' | 'aiGateway' | 'gatewayApi' | 'kubectlValidate' | 'egctl' | 'kustomize' | 'kubernetes' | 'kubeApiserver' | 'etcdServer', string>;

@@ -13,6 +13,9 @@ export const versions = {
   // that kubectl-validate v0.0.4 carries offline; Deployment, HPA v2, PDB v1 and NetworkPolicy v1
   // are unchanged since).
   kubernetes: '1.30',
+  // The API server (and the etcd it stores into) that the Kubernetes config store is tested against.
+  kubeApiserver: 'v1.34.4',
+  etcd: 'v3.6.6',
 };
 
 export const modules = {
@@ -22,4 +25,7 @@ export const modules = {
   kubectlValidate: 'sigs.k8s.io/kubectl-validate',
   egctl: 'github.com/envoyproxy/gateway/cmd/egctl',
   kustomize: 'sigs.k8s.io/kustomize/kustomize/v5',
+  kubernetes: 'k8s.io/kubernetes',
+  kubeApiserver: 'k8s.io/kubernetes/cmd/kube-apiserver',
+  etcdServer: 'go.etcd.io/etcd/server/v3',
 };

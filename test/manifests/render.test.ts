@@ -88,8 +88,8 @@ describe('control plane (base)', () => {
     assert.equal(rb.roleRef.name, role.metadata.name);
     assert.deepEqual(rb.subjects, [{ kind: 'ServiceAccount', name: podSpec.serviceAccountName, namespace: 'switchyard-system' }]);
     assert.equal(find(base, 'ServiceAccount').metadata.name, podSpec.serviceAccountName);
-    const env = Object.fromEntries(container.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
-    assert.equal(env.SWITCHYARD_CONFIG_CONFIGMAP, 'switchyard-config');
+    assert.ok(container.args.includes('--store=kubernetes:$(POD_NAMESPACE)/switchyard-config'), 'the store must use the ConfigMap the Role names');
+    assert.ok(container.env.some((e: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }) => e.name === 'POD_NAMESPACE' && e.valueFrom?.fieldRef?.fieldPath === 'metadata.namespace'));
     assert.equal(podSpec.volumes.find((v: { configMap?: { name: string } }) => v.configMap)?.configMap.name, 'switchyard-config');
   });
 
