@@ -1,6 +1,8 @@
 // The control-plane side of the decision contract, version 1 (docs/decision-contract.md): the route
 // request the filter sends, the decisions we answer with, and validation of incoming requests.
 
+import type { SystemPrompt } from './config/policy.ts';
+import type { BodyPatchOp } from './policy/reasoning.ts';
 import { fieldPath, isObject, Issues, readBoolean, readString, typeName } from './validate.ts';
 
 export const CONTRACT_VERSION = 1;
@@ -22,6 +24,14 @@ export interface RouteDecision {
   readonly action: 'route';
   readonly model: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Edits of the request body the filter applies (reasoning fields). */
+  readonly body_patch?: readonly BodyPatchOp[];
+  /** A system prompt the filter inserts or substitutes. */
+  readonly system_prompt?: SystemPrompt;
+  /** Ordered alternatives, also sent as the x-switchyard-fallbacks header. */
+  readonly fallbacks?: readonly string[];
+  /** Compact explanation, also sent as the x-switchyard-explain header. */
+  readonly explanation?: string;
 }
 
 export interface BlockDecision {

@@ -21,8 +21,8 @@ export function createMetrics(): Metrics {
 
   const decisions = new Counter({
     name: 'switchyard_decisions_total',
-    help: 'Routing decisions by action, category, chosen model and reason',
-    labelNames: ['action', 'category', 'model', 'reason'] as const,
+    help: 'Routing decisions by action, category, chosen model, reason and tenant (a configured tenant, other or none)',
+    labelNames: ['action', 'category', 'model', 'reason', 'tenant'] as const,
     registers: [registry],
   });
   const latency = new Histogram({
@@ -61,9 +61,9 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
-    observeDecision: ({ decision, category, reason }, seconds) => {
+    observeDecision: ({ decision, category, reason, tenant }, seconds) => {
       const model = decision.action === 'route' ? decision.model : '';
-      decisions.inc({ action: decision.action, category, model, reason });
+      decisions.inc({ action: decision.action, category, model, reason, tenant });
       latency.observe({ action: decision.action }, seconds);
     },
     countRejected: (code) => rejected.inc({ code }),

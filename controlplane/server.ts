@@ -3,7 +3,7 @@
 // and Envoy Gateway call: metrics, the config API and the filter module. Without an admin port both
 // sets are served on the decision port.
 
-import express, { type Express, type RequestHandler, type Response } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { createConfigRouter } from './admin/config-routes.ts';
 import { createWasmRouter, defaultWasmFile } from './admin/wasm-routes.ts';
 import type { EncoderClassifier } from './classify/classifier.ts';
@@ -17,7 +17,7 @@ import type { Config } from './config/schema.ts';
 import { createMemoryStore } from './config/store/memory.ts';
 import type { ConfigStore } from './config/store/types.ts';
 import { parseRouteRequest, RouteRequestError } from './contract.ts';
-import { createDecisionEngine } from './decide.ts';
+import { createDecisionEngine, type Outcome } from './decide.ts';
 import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening } from './http.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRuleClassifier } from './rules.ts';
@@ -181,39 +181,47 @@ function addDecisionRoutes(app: Express, { live, metrics, requireReady, maxBodyB
     next();
   };
 
-  app.post(
-    '/v1/route',
-    countRejections,
-    requireReady,
-    // Any content type: the body is defined to be JSON whatever the client labelled it.
-    express.raw({ limit: maxBodyBytes, type: () => true }),
-    async (req, res) => {
-      const body = parseJsonBody(req, res);
-      if (body === undefined) return;
-      let request;
-      try {
-        request = parseRouteRequest(body.value);
-      } catch (err) {
-        if (!(err instanceof RouteRequestError)) throw err;
-        sendError(res, 400, err.message, err.code);
-        return;
-      }
-      // Read once: the whole decision is made under one config version.
-      const { decide } = live.current();
-      const started = process.hrtime.bigint();
-      let outcome;
-      try {
-        outcome = await decide(request);
-      } catch (err) {
-        if (!(err instanceof OverloadedError)) throw err;
-        sendOverloaded(res, err);
-        return;
-      }
-      metrics.observeDecision(outcome, Number(process.hrtime.bigint() - started) / 1e9);
-      res.json(outcome.decision);
-    },
-  );
+  const body = express.raw({ limit: maxBodyBytes, type: () => true });
+  /** Parses a contract route request and decides under one config version; undefined once answered. */
+  const decideFor = async (req: Request, res: Response): Promise<Outcome | undefined> => {
+    const parsed = parseJsonBody(req, res);
+    if (parsed === undefined) return undefined;
+    let request;
+    try {
+      request = parseRouteRequest(parsed.value);
+    } catch (err) {
+      if (!(err instanceof RouteRequestError)) throw err;
+      sendError(res, 400, err.message, err.code);
+      return undefined;
+    }
+    // Read once: the whole decision is made under one config version.
+    const { decide } = live.current();
+    try {
+      return await decide(request);
+    } catch (err) {
+      if (!(err instanceof OverloadedError)) throw err;
+      sendOverloaded(res, err);
+      return undefined;
+    }
+  };
+
+  // Any content type: the body is defined to be JSON whatever the client labelled it.
+  app.post('/v1/route', countRejections, requireReady, body, async (req, res) => {
+    const started = process.hrtime.bigint();
+    const outcome = await decideFor(req, res);
+    if (outcome === undefined) return;
+    metrics.observeDecision(outcome, Number(process.hrtime.bigint() - started) / 1e9);
+    res.json(outcome.decision);
+  });
   app.all('/v1/route', methodNotAllowed(['POST']));
+
+  // The same decision, with its whole explanation, for operators: nothing is routed or counted.
+  app.post('/v1/route/explain', requireReady, body, async (req, res) => {
+    const outcome = await decideFor(req, res);
+    if (outcome === undefined) return;
+    res.json({ decision: outcome.decision, category: outcome.category, reason: outcome.reason, tenant: outcome.tenant, explanation: outcome.explanation ?? null });
+  });
+  app.all('/v1/route/explain', methodNotAllowed(['POST']));
 
   const createdAt = Math.floor(Date.now() / 1000);
   app.get('/v1/models', (_req, res) => {

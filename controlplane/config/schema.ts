@@ -4,6 +4,20 @@
 import { compilePattern } from '../text-match.ts';
 import { readClassifier, readInference, type ClassifierConfig, type InferenceConfig } from './classifier.ts';
 import {
+  CATEGORY_POLICY_KEYS,
+  MODEL_POLICY_KEYS,
+  readCategoryPolicy,
+  readModelPolicy,
+  readRouting,
+  readSecurity,
+  readTenants,
+  type CategoryPolicy,
+  type ModelPolicy,
+  type RoutingPolicy,
+  type SecurityPolicy,
+  type TenantsPolicy,
+} from './policy.ts';
+import {
   checkKnownKeys,
   checkUnique,
   deepFreeze,
@@ -35,13 +49,14 @@ export interface OpenAIBackend {
 
 export type Backend = DemoBackend | OpenAIBackend;
 
-export interface ModelConfig {
+export interface ModelConfig extends ModelPolicy {
   readonly name: string;
   readonly backend: Backend;
 }
 
-export interface CategoryConfig {
+export interface CategoryConfig extends CategoryPolicy {
   readonly name: string;
+  /** The top-ranked model (`models[0].name`). */
   readonly model: string;
   readonly keywords: readonly string[];
   readonly patterns: readonly string[];
@@ -56,6 +71,9 @@ export interface Config {
   readonly categories: readonly CategoryConfig[];
   readonly inference: InferenceConfig;
   readonly classifier: ClassifierConfig;
+  readonly routing: RoutingPolicy;
+  readonly security: SecurityPolicy;
+  readonly tenants: TenantsPolicy;
 }
 
 export const DEFAULT_TRIGGER_MODELS: readonly string[] = ['auto', 'MoM'];
@@ -69,9 +87,9 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}$/;
 const CATEGORY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const TOP_LEVEL_KEYS = ['version', 'trigger_models', 'default_model', 'models', 'categories', 'inference', 'classifier'] as const;
-const MODEL_KEYS = ['name', 'backend'] as const;
-const CATEGORY_KEYS = ['name', 'model', 'keywords', 'patterns'] as const;
+const TOP_LEVEL_KEYS = ['version', 'trigger_models', 'default_model', 'models', 'categories', 'inference', 'classifier', 'routing', 'security', 'tenants'] as const;
+const MODEL_KEYS = ['name', 'backend', ...MODEL_POLICY_KEYS] as const;
+const CATEGORY_KEYS = ['name', 'model', 'keywords', 'patterns', ...CATEGORY_POLICY_KEYS] as const;
 const BACKEND_KEYS: Readonly<Record<Backend['type'], readonly string[]>> = {
   demo: ['type'],
   openai: ['type', 'base_url', 'api_key_env'],
@@ -113,6 +131,11 @@ export function validateConfig(raw: unknown, source: string): Config {
   // Only when every category was read, so a broken entry is not reported again as an unknown name.
   const complete = raw.categories === undefined || (Array.isArray(raw.categories) && categories.length === raw.categories.length);
   const classifier = readClassifier(raw, complete ? new Set(categories.map((c) => c.name)) : undefined, issues);
+  const checkModel = (name: string, path: string) => checkModelReference(name, path, modelNames, issues);
+  const routing = readRouting(raw, issues, checkModel);
+  const security = readSecurity(raw, issues, checkModel);
+  const tenants = readTenants(raw, issues, checkModel);
+  checkPricesForStrategy(models, categories, routing, tenants, issues);
 
   if (!issues.empty) throw new ConfigError(source, issues.list);
   return deepFreeze({
@@ -123,6 +146,9 @@ export function validateConfig(raw: unknown, source: string): Config {
     categories,
     inference,
     classifier,
+    routing,
+    security,
+    tenants,
   });
 }
 
@@ -158,7 +184,8 @@ function readModels(raw: Obj, issues: Issues): { models: ModelConfig[]; modelNam
     const backend = readBackend(item, path, issues);
     if (name === undefined) complete = false;
     else names.push({ name, path: fieldPath(path, 'name') });
-    if (name !== undefined && backend !== undefined) models.push({ name, backend });
+    const policy = readModelPolicy(item, path, issues);
+    if (name !== undefined && backend !== undefined) models.push({ name, backend, ...policy });
   }
   checkUnique(names, 'model', issues);
   return { models, modelNames: complete ? new Set(names.map((n) => n.name)) : undefined };
@@ -234,8 +261,7 @@ function readCategories(raw: Obj, modelNames: ReadonlySet<string> | undefined, i
     if (name === NO_CATEGORY) issues.add(fieldPath(path, 'name'), `"${NO_CATEGORY}" is reserved for requests matching no category`);
     if (name !== undefined) names.push({ name, path: fieldPath(path, 'name') });
 
-    const model = readString(item, 'model', path, issues, { required: true });
-    checkModelReference(model, fieldPath(path, 'model'), modelNames, issues);
+    const policy = readCategoryPolicy(item, path, issues, (model, at) => checkModelReference(model, at, modelNames, issues));
     const keywords = readStringList(item, 'keywords', path, issues, { required: false }) ?? [];
     keywords.forEach((keyword, i) => {
       if (keyword.trim() === '') issues.add(indexPath(fieldPath(path, 'keywords'), i), 'must not be empty');
@@ -243,7 +269,7 @@ function readCategories(raw: Obj, modelNames: ReadonlySet<string> | undefined, i
     const patterns = readStringList(item, 'patterns', path, issues, { required: false }) ?? [];
     patterns.forEach((pattern, i) => checkPattern(pattern, indexPath(fieldPath(path, 'patterns'), i), issues));
 
-    if (name !== undefined && model !== undefined) categories.push({ name, model, keywords, patterns });
+    if (name !== undefined && policy !== undefined && policy.models.length > 0) categories.push({ name, model: (policy.models[0] as { name: string }).name, ...policy, keywords, patterns });
   }
   checkUnique(names, 'category', issues);
   return categories;
@@ -259,4 +285,21 @@ function checkPattern(pattern: string, path: string, issues: Issues): void {
   }
   // Such a pattern matches every prompt, which is never what a category rule means.
   if (regex.test('')) issues.add(path, `pattern ${JSON.stringify(pattern)} matches the empty string, so it would match every prompt`);
+}
+
+/** The cheapest-within-margin strategy compares prices, so every model it may choose needs one. */
+function checkPricesForStrategy(models: readonly ModelConfig[], categories: readonly CategoryConfig[], routing: RoutingPolicy, tenants: TenantsPolicy, issues: Issues): void {
+  const users = [
+    ...(routing.strategy === 'cheapest_within_margin' ? ['routing.strategy'] : []),
+    ...Object.entries(tenants.overrides)
+      .filter(([, o]) => o.strategy === 'cheapest_within_margin')
+      .map(([tenant]) => fieldPath(fieldPath('tenants.overrides', tenant), 'strategy')),
+  ];
+  if (users.length === 0) return;
+  const ranked = new Set(categories.flatMap((c) => c.models.map((m) => m.name)));
+  models.forEach((model, i) => {
+    if (ranked.has(model.name) && model.pricing === undefined) {
+      issues.add(fieldPath(indexPath('models', i), 'pricing'), `missing: ${users[0]} is cheapest_within_margin, which compares the prices of the models it may choose`);
+    }
+  });
 }

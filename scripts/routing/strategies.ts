@@ -1,6 +1,10 @@
 // Routing strategies over the per-category table that derive-scores.ts writes
-// (models/routing/category-scores.json). Pure functions with no imports, so the control plane's
-// policy engine can take this file over (controlplane/policy/) unchanged.
+// (models/routing/category-scores.json). Strategies (a) and (b) are the control plane's own
+// (controlplane/policy/strategies.ts), so the evaluation measures exactly what the product does.
+
+import type { Candidate } from '../../controlplane/policy/strategies.ts';
+
+export { compareByScore, pickBest, pickCheapestWithinMargin, type Candidate } from '../../controlplane/policy/strategies.ts';
 
 /** One model's standing in one category, as stored in category-scores.json. */
 export interface ModelScore {
@@ -44,42 +48,6 @@ export function normalizeCategory(label: string): string {
 /** The scores for a category label, falling back to the pooled ones when it is missing or unknown. */
 export function scoresFor(table: RoutingTable, category: string | undefined): CategoryScores {
   return (category !== undefined ? table.categories[normalizeCategory(category)] : undefined) ?? table.overall;
-}
-
-/** What a strategy needs to know about a model; ModelScore rows qualify as they are. */
-export type Candidate = Pick<ModelScore, 'model' | 'accuracy' | 'cost_per_request_usd'>;
-
-/** Total order used everywhere: higher accuracy, then cheaper, then name (deterministic ties). */
-export function compareByScore(a: Candidate, b: Candidate): number {
-  return b.accuracy - a.accuracy || a.cost_per_request_usd - b.cost_per_request_usd || a.model.localeCompare(b.model);
-}
-
-function byCost(a: Candidate, b: Candidate): number {
-  return a.cost_per_request_usd - b.cost_per_request_usd || b.accuracy - a.accuracy || a.model.localeCompare(b.model);
-}
-
-function nonEmpty(models: readonly Candidate[]): void {
-  if (models.length === 0) throw new Error('no candidate models to route to');
-}
-
-/** Strategy (a): the highest-scoring model; a tie goes to the cheaper one. */
-export function pickBest<T extends Candidate>(models: readonly T[]): T {
-  nonEmpty(models);
-  return models.reduce((best, m) => (compareByScore(m, best) < 0 ? m : best));
-}
-
-// Accuracies are ratios of counts, so "best - margin" can land a rounding error away from a model
-// that sits exactly on the margin; without slack such a model would be excluded by float noise.
-const EPS = 1e-9;
-
-/**
- * Strategy (b): the cheapest model whose score is within `margin` (absolute accuracy, e.g. 0.02 for
- * two points) of the best; among equally cheap ones the higher score wins. margin 0 is strategy (a).
- */
-export function pickCheapestWithinMargin<T extends Candidate>(models: readonly T[], margin: number): T {
-  if (!(margin >= 0)) throw new Error(`margin must be >= 0, got ${margin}`);
-  const floor = pickBest(models).accuracy - margin - EPS;
-  return models.filter((m) => m.accuracy >= floor).reduce((pick, m) => (byCost(m, pick) < 0 ? m : pick));
 }
 
 /** One training question near the prompt: how similar it is and which models answered it correctly. */

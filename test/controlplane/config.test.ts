@@ -143,7 +143,7 @@ describe('config validation messages', () => {
     ['duplicate trigger', (c) => c.trigger_models.push('auto'), 'trigger_models[2]: duplicate trigger model "auto" (first at trigger_models[0])'],
     ['categories not a list', (c) => (c.categories = {}), 'categories: expected a list, got object'],
     ['category model unknown', (c) => (c.categories[2].model = 'foo'), 'categories[2].model: unknown model "foo"'],
-    ['category model missing', (c) => delete c.categories[1].model, 'categories[1].model: missing required field'],
+    ['category model missing', (c) => delete c.categories[1].model, 'categories[1].model: missing required field (or list ranked models under models)'],
     ['category unknown field', (c) => (c.categories[0].keyword = ['x']), 'categories[0].keyword: unknown field (did you mean "keywords"?)'],
     ['duplicate category', (c) => (c.categories[2].name = 'math'), 'categories[2].name: duplicate category "math" (first at categories[0].name)'],
     ['reserved category name', (c) => (c.categories[1].name = 'none'), 'categories[1].name: "none" is reserved for requests matching no category'],

@@ -71,12 +71,12 @@ describe('control plane API', () => {
     const res = await route(cp.port, GUIDE_REQUEST);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-    assert.deepEqual(res.body, {
-      version: 1,
-      action: 'route',
-      model: 'math-model',
-      headers: { 'x-switchyard-category': 'math', 'x-switchyard-reason': 'rule:math:keyword' },
-    });
+    assert.equal(res.body.action, 'route');
+    assert.equal(res.body.model, 'math-model');
+    assert.equal(res.body.headers['x-switchyard-category'], 'math');
+    assert.equal(res.body.headers['x-switchyard-reason'], 'rule:math:keyword');
+    assert.equal(res.body.headers['x-switchyard-explain'], res.body.explanation);
+    assert.deepEqual(res.body.body_patch, [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
   });
 
   it('ignores unknown fields and accepts the minimal request', async () => {
@@ -176,8 +176,8 @@ describe('control plane API', () => {
     const res = await call(cp.port, '/metrics');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain/);
-    assert.match(res.text, /^switchyard_decisions_total\{action="route",category="math",model="math-model",reason="rule:math:keyword"\} [1-9]/m);
-    assert.match(res.text, /^switchyard_decisions_total\{action="pass",category="none",model="",reason="not_trigger"\} 1$/m);
+    assert.match(res.text, /^switchyard_decisions_total\{action="route",category="math",model="math-model",reason="rule:math:keyword",tenant="other"\} [1-9]/m);
+    assert.match(res.text, /^switchyard_decisions_total\{action="pass",category="none",model="",reason="not_trigger",tenant="other"\} 1$/m);
     assert.match(res.text, /^switchyard_decision_duration_seconds_count\{action="route"\} [1-9]/m);
     assert.match(res.text, /^switchyard_route_requests_rejected_total\{code="invalid_json"\} 1$/m);
     assert.match(res.text, /^process_cpu_user_seconds_total /m);

@@ -1,0 +1,271 @@
+// The routing policy: strategies, tenant overrides, confidence threshold, security actions,
+// fallbacks, reasoning patches per family, system prompts, explanations, and their schema errors.
+
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, validateConfig } from '../../controlplane/config/schema.ts';
+import type { RouteRequest } from '../../controlplane/contract.ts';
+import { compactExplanation, createDecisionEngine, type Outcome } from '../../controlplane/decide.ts';
+import { reasoningPatch } from '../../controlplane/policy/reasoning.ts';
+import { startControlPlane } from '../../controlplane/server.ts';
+import type { Classifier, Signals } from '../../controlplane/signals.ts';
+
+function policyConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    version: 1,
+    default_model: 'safe',
+    models: [
+      { name: 'strong', backend: { type: 'demo' }, pricing: { input_per_1m: 3, output_per_1m: 15 }, reasoning: { family: 'anthropic', budget_tokens: 2048 } },
+      { name: 'thrifty', backend: { type: 'demo' }, pricing: { input_per_1m: 0.1, output_per_1m: 0.4 }, reasoning: { family: 'qwen3' }, pii_allowed: [] },
+      { name: 'middle', backend: { type: 'demo' }, pricing: { input_per_1m: 1, output_per_1m: 2 }, pii_allowed: ['EMAIL_ADDRESS'] },
+      { name: 'safe', backend: { type: 'demo' }, pricing: { input_per_1m: 0.5, output_per_1m: 0.5 } },
+    ],
+    categories: [
+      {
+        name: 'math',
+        models: [
+          { name: 'strong', score: 0.9 },
+          { name: 'thrifty', score: 0.87 },
+          { name: 'middle', score: 0.6 },
+        ],
+        use_reasoning: true,
+        system_prompt: { text: 'Show your work.', mode: 'replace' },
+      },
+      { name: 'chat', models: [{ name: 'middle', score: 0.8 }, { name: 'thrifty', score: 0.7 }] },
+    ],
+    classifier: { encoder: false },
+    routing: { strategy: 'best_score', quality_margin: 0.05, confidence_threshold: 0.5, low_confidence_model: 'safe' },
+    security: { jailbreak: { action: 'block' }, pii: { action: 'route' } },
+    tenants: {
+      header: 'x-team',
+      overrides: {
+        frugal: { strategy: 'cheapest_within_margin' },
+        locked: { allowed_models: ['middle', 'safe'], default_model: 'safe' },
+      },
+    },
+    ...extra,
+  };
+}
+
+const fixed = (signals: Signals): Classifier => ({ init: async () => {}, classify: async () => signals });
+const math = (confidence = 0.95): Signals => ({ category: { label: 'math', confidence, source: 'head' } });
+
+function request(headers: Record<string, string> = {}): RouteRequest {
+  return { version: 1, api: 'openai.chat', path: '/v1/chat/completions', model: 'auto', prompt: 'integrate x^2', stream: false, headers };
+}
+
+async function decide(signals: Signals, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}): Promise<Outcome> {
+  return createDecisionEngine(validateConfig(policyConfig(extra), 'test'), fixed(signals))(request(headers));
+}
+
+const modelOf = (o: Outcome) => (o.decision.action === 'route' ? o.decision.model : undefined);
+
+describe('selection strategies', () => {
+  it('best_score takes the highest score', async () => {
+    assert.equal(modelOf(await decide(math())), 'strong');
+  });
+
+  it('cheapest_within_margin takes the cheapest model within the margin of the best', async () => {
+    const o = await decide(math(), {}, { routing: { strategy: 'cheapest_within_margin', quality_margin: 0.05 } });
+    assert.equal(modelOf(o), 'thrifty');
+    assert.equal(o.explanation?.decided_by, 'head:math;cheapest_within_margin');
+    // Outside the margin the best model stays.
+    const strict = await decide(math(), {}, { routing: { strategy: 'cheapest_within_margin', quality_margin: 0.01 } });
+    assert.equal(modelOf(strict), 'strong');
+  });
+});
+
+describe('tenants', () => {
+  it('applies a tenant strategy, labels unknown tenants other and missing ones none', async () => {
+    const frugal = await decide(math(), { 'x-team': 'frugal' });
+    assert.equal(modelOf(frugal), 'thrifty');
+    assert.equal(frugal.tenant, 'frugal');
+    assert.equal((await decide(math(), { 'x-team': 'someone' })).tenant, 'other');
+    assert.equal((await decide(math())).tenant, 'none');
+  });
+
+  it('keeps a tenant to its allowed models, saying why the others were excluded', async () => {
+    const o = await decide(math(), { 'x-team': 'locked' });
+    assert.equal(modelOf(o), 'middle');
+    const excluded = Object.fromEntries((o.explanation?.candidates ?? []).map((c) => [c.model, c.excluded]));
+    assert.deepEqual(excluded, { strong: 'not in allowed_models of tenant locked', thrifty: 'not in allowed_models of tenant locked', middle: undefined });
+  });
+});
+
+describe('confidence threshold', () => {
+  it('sends a category signal below the threshold to the low-confidence model', async () => {
+    const o = await decide(math(0.3));
+    assert.equal(modelOf(o), 'safe');
+    assert.equal(o.reason, 'low_confidence');
+    assert.equal(o.category, 'math');
+  });
+});
+
+describe('security', () => {
+  it('blocks a detected jailbreak with 403', async () => {
+    const o = await decide({ ...math(), jailbreak: { detected: true, confidence: 0.97, source: 'head' } });
+    assert.deepEqual(o.decision, {
+      version: 1,
+      action: 'block',
+      block: { status: 403, type: 'switchyard_blocked', code: 'jailbreak', message: 'Request blocked by policy: jailbreak or prompt injection detected' },
+    });
+  });
+
+  it('routes a jailbreak to the configured model, and uses its own threshold when set', async () => {
+    const security = { jailbreak: { action: 'route', model: 'safe', threshold: 0.3 }, pii: { action: 'route' } };
+    const o = await decide({ ...math(), jailbreak: { detected: false, confidence: 0.4, source: 'head' } }, {}, { security });
+    assert.equal(modelOf(o), 'safe');
+    assert.equal(o.reason, 'security:jailbreak');
+    const below = await decide({ ...math(), jailbreak: { detected: true, confidence: 0.2, source: 'head' } }, {}, { security });
+    assert.equal(modelOf(below), 'strong');
+  });
+
+  it('lets a jailbreak through with action allow', async () => {
+    const o = await decide({ ...math(), jailbreak: { detected: true, confidence: 0.97, source: 'head' } }, {}, { security: { jailbreak: { action: 'allow' } } });
+    assert.equal(modelOf(o), 'strong');
+  });
+
+  it('routes PII away from a model that may not receive it, to the best one that may', async () => {
+    // frugal would take thrifty (cheapest within the margin); thrifty may receive no PII, and among
+    // the models that may, the same strategy takes strong (middle is outside the margin).
+    const o = await decide({ ...math(), pii: { types: ['EMAIL_ADDRESS'], source: 'regex' } }, { 'x-team': 'frugal' });
+    assert.equal(modelOf(o), 'strong');
+    assert.equal(o.reason, 'security:pii');
+    assert.equal(o.explanation?.candidates.find((c) => c.model === 'thrifty')?.excluded, 'may not receive EMAIL_ADDRESS');
+  });
+
+  it('blocks PII with action block when the preferred model may not receive it', async () => {
+    const o = await decide({ ...math(), pii: { types: ['CREDIT_CARD'], source: 'regex' } }, { 'x-team': 'frugal' }, { security: { pii: { action: 'block' } } });
+    assert.equal(o.decision.action, 'block');
+    assert.equal(o.decision.action === 'block' && o.decision.block.code, 'pii_not_allowed');
+    assert.match(o.decision.action === 'block' ? o.decision.block.message : '', /personal data \(CREDIT_CARD\) that thrifty may not receive/);
+    // A model allowed everything is not affected.
+    assert.equal(modelOf(await decide({ ...math(), pii: { types: ['CREDIT_CARD'], source: 'regex' } }, {}, { security: { pii: { action: 'block' } } })), 'strong');
+  });
+});
+
+describe('fallbacks, reasoning and system prompt in the decision', () => {
+  it('lists eligible alternatives by score, then the default; a reasoning category only ones that reason', async () => {
+    const o = await decide(math());
+    assert.deepEqual(o.decision.action === 'route' && o.decision.fallbacks, ['thrifty']);
+    assert.equal(o.decision.action === 'route' && o.decision.headers?.['x-switchyard-fallbacks'], 'thrifty');
+    const chat = await createDecisionEngine(validateConfig(policyConfig(), 't'), fixed({ category: { label: 'chat', confidence: 0.9, source: 'head' } }))(request());
+    assert.deepEqual(chat.decision.action === 'route' && chat.decision.fallbacks, ['thrifty', 'safe']);
+  });
+
+  it('carries the reasoning patch of the chosen model family and the category system prompt', async () => {
+    const o = await decide(math());
+    assert.ok(o.decision.action === 'route');
+    assert.deepEqual(o.decision.body_patch, [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 2048 }, if_absent: true }]);
+    assert.deepEqual(o.decision.system_prompt, { text: 'Show your work.', mode: 'replace' });
+    // A category without use_reasoning switches a default-on family off.
+    const chat = await createDecisionEngine(validateConfig(policyConfig({ routing: { strategy: 'cheapest_within_margin', quality_margin: 0.2 } }), 't'), fixed({ category: { label: 'chat', confidence: 0.9, source: 'head' } }))(request());
+    assert.equal(modelOf(chat), 'thrifty');
+    assert.deepEqual(chat.decision.action === 'route' && chat.decision.body_patch, [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: false, if_absent: true }]);
+  });
+
+  it('has a patch per reasoning family, on and off', () => {
+    assert.deepEqual(reasoningPatch({ family: 'qwen3' }, true), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'deepseek' }, false), [{ op: 'set', path: ['chat_template_kwargs', 'thinking'], value: false, if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'openai', effort: 'medium' }, true), [{ op: 'set', path: ['reasoning_effort'], value: 'medium', if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'gpt-oss' }, true), [{ op: 'set', path: ['reasoning_effort'], value: 'high', if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'openai' }, false), []);
+    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, true), [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 4096 }, if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, false), []);
+    assert.deepEqual(reasoningPatch(undefined, true), []);
+  });
+});
+
+describe('explanations', () => {
+  it('explain what decided, with every candidate, and fit a header', async () => {
+    const o = await decide({ ...math(), jailbreak: { detected: false, confidence: 0.02, source: 'head' }, pii: { types: ['EMAIL_ADDRESS'], source: 'regex' } });
+    const e = o.explanation;
+    assert.ok(e !== undefined);
+    assert.equal(e.decided_by, 'head:math;best_score');
+    assert.deepEqual(e.candidates.map((c) => c.model), ['strong', 'thrifty', 'middle']);
+    assert.ok(e.candidates.every((c) => typeof c.est_cost_usd === 'number'));
+    const header = o.decision.action === 'route' ? o.decision.headers?.['x-switchyard-explain'] : '';
+    // No fallback: thrifty may not receive the email address, middle cannot reason.
+    assert.equal(header, 'cat=math@0.95 by=head:math;best_score pick=strong fb=- pii=EMAIL_ADDRESS jb=0.02 think=on');
+  });
+
+  it('stay within 256 printable bytes whatever the names', () => {
+    const long = 'x'.repeat(120);
+    const text = compactExplanation({ tenant: 'none', signals: { pii: [] }, category: long, decided_by: long, candidates: [], chosen: long, fallbacks: [long, long] });
+    assert.equal(text.length, 256);
+    assert.match(text, /^[\x20-\x7e]+$/);
+  });
+});
+
+describe('POST /v1/route/explain', () => {
+  it('returns the decision and its whole explanation without counting it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'switchyard-explain-'));
+    const path = join(dir, 'c.json');
+    writeFileSync(path, JSON.stringify(policyConfig()));
+    const cp = await startControlPlane({ port: 0, configPath: path, createClassifier: () => fixed(math()) });
+    try {
+      await cp.ready;
+      const res = await fetch(`http://127.0.0.1:${cp.port}/v1/route/explain`, { method: 'POST', body: JSON.stringify({ ...request({ 'x-team': 'frugal' }) }) });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { decision: { model: string }; tenant: string; explanation: { chosen: string; candidates: unknown[] } };
+      assert.equal(body.decision.model, 'thrifty');
+      assert.equal(body.tenant, 'frugal');
+      assert.equal(body.explanation.chosen, 'thrifty');
+      assert.equal(body.explanation.candidates.length, 3);
+      const bad = await fetch(`http://127.0.0.1:${cp.port}/v1/route/explain`, { method: 'POST', body: '{"version": 1}' });
+      assert.equal(bad.status, 400);
+      assert.match(((await bad.json()) as { error: { message: string } }).error.message, /api: missing required field/);
+      const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
+      assert.doesNotMatch(metrics, /^switchyard_decisions_total\{/m);
+    } finally {
+      await cp.close();
+    }
+  });
+});
+
+describe('policy schema errors', () => {
+  const problems = (doc: Record<string, unknown>) => {
+    try {
+      validateConfig(doc, 'test');
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+  const base = policyConfig();
+  const models = base.models as Record<string, unknown>[];
+
+  it('names each problem with its path', () => {
+    assert.deepEqual(problems({ ...base, models: [{ ...models[0], reasoning: { family: 'llama' } }, ...models.slice(1)] }), [
+      'models[0].reasoning.family: unknown value "llama" (expected qwen3, deepseek, gpt-oss, openai, anthropic)',
+    ]);
+    assert.deepEqual(problems({ ...base, models: [{ ...models[0], reasoning: { family: 'qwen3', effort: 'high' } }, ...models.slice(1)] }), [
+      'models[0].reasoning.effort: only the openai and gpt-oss families take an effort (this model is qwen3)',
+    ]);
+    assert.deepEqual(problems({ ...base, models: [{ ...models[0], pii_allowed: ['SSN'] }, ...models.slice(1)] }), [
+      'models[0].pii_allowed[0]: unknown entity type "SSN" (expected PERSON, EMAIL_ADDRESS, PHONE_NUMBER, CREDIT_CARD, US_SSN, IBAN_CODE, IP_ADDRESS, LOCATION, DATE_TIME, URL)',
+    ]);
+    assert.deepEqual(problems({ ...base, categories: [{ name: 'x', model: 'safe', models: [{ name: 'safe', score: 1 }] }] }), ['categories[0].models: give either model or models, not both']);
+    assert.deepEqual(problems({ ...base, categories: [{ name: 'x', models: [{ name: 'nope', score: 2 }] }] }), [
+      'categories[0].models[0].score: expected a number between 0 and 1, got 2',
+      'categories[0].models[0].name: unknown model "nope"',
+    ]);
+    assert.deepEqual(problems({ ...base, security: { jailbreak: { action: 'route' } } }), ['security.jailbreak.model: required when action is route']);
+    assert.deepEqual(problems({ ...base, tenants: { overrides: { 'team a': { allowed_models: ['ghost'] } } } }), [
+      'tenants.overrides.team a: invalid tenant name "team a" (letters, digits and . _ -, at most 64 characters)',
+      'tenants.overrides.team a.allowed_models[0]: unknown model "ghost"',
+    ]);
+    assert.deepEqual(problems({ ...base, routing: { strategy: 'cheapest' } }), ['routing.strategy: unknown value "cheapest" (expected best_score, cheapest_within_margin)']);
+  });
+
+  it('requires prices for every model the cheapest-within-margin strategy may choose', () => {
+    const unpriced = models.map((m) => (m.name === 'middle' ? { name: 'middle', backend: { type: 'demo' } } : m));
+    assert.deepEqual(problems({ ...base, models: unpriced, routing: { strategy: 'cheapest_within_margin' } }), [
+      'models[2].pricing: missing: routing.strategy is cheapest_within_margin, which compares the prices of the models it may choose',
+    ]);
+  });
+});
