@@ -1,5 +1,6 @@
 import { validDocument } from "./json/scanner";
-import { ObjectReader, decodeString, firstByte, isString, plainInteger } from "./json/reader";
+import { ArrayReader, ObjectReader, decodeString, firstByte, isString, plainInteger } from "./json/reader";
+import { MAX_PATCH_DEPTH, MAX_PATCH_OPS, PatchOp, SystemPrompt } from "./json/patch";
 import { isHeaderName, isPrintable } from "./config";
 
 // The control plane's answer (docs/decision-contract.md). parseDecision returns null for anything
@@ -13,6 +14,8 @@ export namespace Action {
 
 const MAX_HEADERS = 16;
 const MAX_VALUE_BYTES = 256;
+const MAX_PATCH_VALUE_BYTES: usize = 4096;
+const MAX_SYSTEM_PROMPT_BYTES: usize = 65536;
 // Headers a decision may not set: they describe the message itself, or are the filter's own.
 const RESERVED: StaticArray<string> = ["content-length", "content-type", "host", "transfer-encoding",
   "connection", "te", "upgrade", "keep-alive", "x-switchyard-failure"];
@@ -26,6 +29,13 @@ export class Decision {
   blockMessage: string = "";
   blockType: string = "";
   blockCode: string = "";
+  ops: PatchOp[] = [];
+  system: SystemPrompt | null = null;
+
+  // Whether the body needs more than the in-place model rewrite.
+  editsBody(): bool {
+    return this.ops.length > 0 || this.system !== null;
+  }
 }
 
 export function parseDecision(ptr: usize, len: usize, selectedModelHeader: string): Decision | null {
@@ -56,6 +66,10 @@ export function parseDecision(ptr: usize, len: usize, selectedModelHeader: strin
     } else if (m.keyIs("block")) {
       if (!readBlock(d, m.valueStart, m.valueEnd)) return null;
       hasBlock = true;
+    } else if (m.keyIs("body_patch")) {
+      if (!readPatch(d, m.valueStart, m.valueEnd)) return null;
+    } else if (m.keyIs("system_prompt")) {
+      if (!readSystemPrompt(d, m.valueStart, m.valueEnd)) return null;
     }
   }
   if (version != 1) return null;
@@ -107,4 +121,70 @@ function readBlock(d: Decision, s: usize, e: usize): bool {
     }
   }
   return fields == 15;
+}
+
+function readPatch(d: Decision, s: usize, e: usize): bool {
+  if (firstByte(s) != 0x5b) return false;
+  const items = new ArrayReader(s, e);
+  while (items.next()) {
+    if (d.ops.length == MAX_PATCH_OPS || firstByte(items.valueStart) != 0x7b) return false;
+    const op = new PatchOp();
+    let kind = "";
+    let hasValue = false;
+    const m = new ObjectReader(items.valueStart, items.valueEnd);
+    while (m.next()) {
+      if (m.keyIs("op")) {
+        if (!isString(m.valueStart, m.valueEnd)) return false;
+        kind = decodeString(m.valueStart, m.valueEnd);
+      } else if (m.keyIs("path")) {
+        if (!readPath(op, m.valueStart, m.valueEnd)) return false;
+      } else if (m.keyIs("value")) {
+        if (m.valueEnd - m.valueStart > MAX_PATCH_VALUE_BYTES) return false;
+        op.value = String.UTF8.decodeUnsafe(m.valueStart, m.valueEnd - m.valueStart);
+        hasValue = true;
+      } else if (m.keyIs("if_absent")) {
+        const c = firstByte(m.valueStart);
+        if (c != 0x74 && c != 0x66) return false;
+        op.ifAbsent = c == 0x74;
+      }
+    }
+    // The decision's own `model` is what the body's model becomes; a patch may not compete with it.
+    if (op.path.length == 0 || op.path[0] == "model") return false;
+    if (kind == "remove") op.remove = true;
+    else if (kind != "set" || !hasValue) return false;
+    d.ops.push(op);
+  }
+  return true;
+}
+
+function readPath(op: PatchOp, s: usize, e: usize): bool {
+  if (firstByte(s) != 0x5b) return false;
+  const keys = new ArrayReader(s, e);
+  while (keys.next()) {
+    if (!isString(keys.valueStart, keys.valueEnd) || op.path.length == MAX_PATCH_DEPTH) return false;
+    const key = decodeString(keys.valueStart, keys.valueEnd);
+    if (key.length == 0) return false;
+    op.path.push(key);
+  }
+  return op.path.length > 0;
+}
+
+function readSystemPrompt(d: Decision, s: usize, e: usize): bool {
+  if (firstByte(s) != 0x7b) return false;
+  const sp = new SystemPrompt();
+  let hasText = false;
+  const m = new ObjectReader(s, e);
+  while (m.next()) {
+    if (m.keyIs("text")) {
+      if (!isString(m.valueStart, m.valueEnd) || m.valueEnd - m.valueStart > MAX_SYSTEM_PROMPT_BYTES) return false;
+      sp.text = decodeString(m.valueStart, m.valueEnd);
+      hasText = sp.text.length > 0;
+    } else if (m.keyIs("mode")) {
+      if (m.valueIs("replace")) sp.replace = true;
+      else if (!m.valueIs("insert")) return false;
+    }
+  }
+  if (!hasText) return false;
+  d.system = sp;
+  return true;
 }

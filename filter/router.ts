@@ -16,6 +16,7 @@ import { Field, RequestFields, parseRequest } from "./json/request";
 import { apiOfPath, writeDecisionRequest } from "./json/extract";
 import { decodeString, stringIs } from "./json/reader";
 import { ByteWriter } from "./json/writer";
+import { Rewrite, writePatched } from "./json/patch";
 
 const FAILURE_HEADER = "x-switchyard-failure";
 // Decisions are small; a larger answer is not one the contract allows.
@@ -64,6 +65,8 @@ class Stream extends HttpContext {
   private bodySize: usize = 0;
   private modelStart: usize = 0;
   private modelEnd: usize = 0;
+  // Offset of the body's top-level opening brace (after any leading whitespace).
+  private objectStart: usize = 0;
   private token: u32 = 0;
   private calledAt: i64 = 0;
   // This request holds the breaker's half-open probe.
@@ -124,6 +127,7 @@ class Stream extends HttpContext {
     this.bodySize = body.len;
     this.modelStart = fields.starts[Field.Model] - body.ptr;
     this.modelEnd = fields.ends[Field.Model] - body.ptr;
+    this.objectStart = fields.objectStart - body.ptr;
     const ok = this.callControlPlane(fields, config);
     body.free();
     if (!ok) return this.fail(Cause.Unreachable);
@@ -218,7 +222,8 @@ class Stream extends HttpContext {
     return Cause.BadStatus;
   }
 
-  // Writes the chosen model over the original `model` token; every other body byte is kept.
+  // Writes the chosen model over the original `model` token, every other body byte kept; a decision
+  // that also patches the body or sets a system prompt has the top-level object rewritten instead.
   private route(decision: Decision, config: Config): bool {
     const body = readBuffer(BufferType.HttpRequestBody, this.bodySize);
     if (body.len != this.bodySize) {
@@ -226,9 +231,18 @@ class Stream extends HttpContext {
       return false;
     }
     const out = new ByteWriter(body.len + decision.model.length + 2);
-    out.bytes(body.ptr, this.modelStart);
-    out.jsonString(decision.model);
-    out.bytes(body.ptr + this.modelEnd, body.len - this.modelEnd);
+    if (decision.editsBody()) {
+      const rw = new Rewrite();
+      rw.model = decision.model;
+      rw.api = this.api;
+      rw.ops = decision.ops;
+      rw.system = decision.system;
+      writePatched(out, body.ptr + this.objectStart, body.ptr + body.len, rw);
+    } else {
+      out.bytes(body.ptr, this.modelStart);
+      out.jsonString(decision.model);
+      out.bytes(body.ptr + this.modelEnd, body.len - this.modelEnd);
+    }
     body.free();
     const replaced = replaceBuffer(BufferType.HttpRequestBody, this.bodySize, out.ptr, out.len);
     const newLength = out.len;

@@ -18,6 +18,8 @@ export class RequestFields {
   starts: StaticArray<usize> = new StaticArray<usize>(7);
   ends: StaticArray<usize> = new StaticArray<usize>(7);
   modelEscaped: bool = false;
+  // Address of the top-level object's opening brace.
+  objectStart: usize = 0;
 
   has(field: i32): bool {
     return this.ends[field] != 0;
@@ -45,6 +47,7 @@ export function parseRequest(ptr: usize, len: usize): RequestFields | null {
   }
   if (start == end) return null;
   const fields = new RequestFields();
+  fields.objectStart = start;
   const members = new ObjectReader(start, end);
   while (members.next()) {
     for (let f = 0; f < FIELD_NAMES.length; f++) {

@@ -23,11 +23,35 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.equal(reply.headers.get('x-switchyard-failure'), null);
   });
 
-  it('rewrites only the model field of a routed body', async () => {
-    const body = '{"model":"auto",  "messages":[{"role":"user","content":"Solve the equation x^2 = 4 \\u00e9 ünïcödé"}], "temperature": 0.25}';
+  it('rewrites only the model field of a routed body when the decision edits nothing else', async () => {
+    const body = '{"model":"auto",  "messages":[{"role":"user","content":"Fix this python function \\u00e9 ünïcödé"}], "temperature": 0.25}';
     const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
     assert.equal(reply.status, 200, reply.body.toString());
-    assert.equal(reply.body.toString('utf8'), body.replace('"auto"', '"math-model"'));
+    assert.equal(reply.body.toString('utf8'), body.replace('"auto"', '"code-model"'));
+  });
+
+  it("switches reasoning on for a reasoning category, in the chosen model family's field", async () => {
+    const body = chatBody('auto', 'Solve the equation x^2 = 4', { temperature: 0.25 });
+    const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(reply.status, 200, reply.body.toString());
+    assert.deepEqual(reply.json(), { ...JSON.parse(body), model: 'math-model', chat_template_kwargs: { enable_thinking: true } });
+    assert.match(reply.headers.get('x-switchyard-explain') ?? '', /^cat=math@1\.00 by=rule:math:keyword;best_score pick=math-model .*think=on$/);
+    // A client's own choice stands.
+    const own = chatBody('auto', 'Solve the equation x^2 = 4', { chat_template_kwargs: { enable_thinking: false } });
+    assert.deepEqual((await post(stack().url, CHAT, own, { [ECHO_BODY_HEADER]: '1' })).json(), { ...JSON.parse(own), model: 'math-model' });
+  });
+
+  it("inserts the category's system prompt before the client's messages", async () => {
+    const body = JSON.stringify({ model: 'MoM', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Write a haiku about rain' }] });
+    const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(reply.status, 200, reply.body.toString());
+    const received = reply.json() as { model: string; messages: unknown[] };
+    assert.equal(received.model, 'general');
+    assert.deepEqual(received.messages, [
+      { role: 'system', content: 'You are a creative writing assistant: vivid, concise, original.' },
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Write a haiku about rain' },
+    ]);
   });
 
   it('passes an explicit model through byte-identical, to that model', async () => {
