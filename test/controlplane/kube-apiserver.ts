@@ -7,10 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { freePort } from '../ports.ts';
 import { cacheDir } from '../../scripts/k8s/setup.mjs';
 
 const BIN = join(cacheDir, 'bin');
@@ -31,13 +31,6 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function start(bin: string, args: string[], log: string[]): ChildProcess {
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { rulesConfig } from '../controlplane/config-helpers.ts';
+import { freePort } from '../ports.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-cp-flags-'));
@@ -21,13 +22,6 @@ function controlplane(...args: string[]) {
   return spawnSync(process.execPath, [BIN, 'controlplane', ...args], { encoding: 'utf8', timeout: 60_000 });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Starts the control plane and resolves once it says where it listens. */
 async function start(args: string[], env: NodeJS.ProcessEnv = {}) {
