@@ -34,6 +34,29 @@ export const notFound: RequestHandler = (req, res) => {
   sendError(res, 404, `no such endpoint: ${req.method} ${req.path}`, 'not_found');
 };
 
+/** Deepest nesting of arrays and objects a JSON body may have (checked before JSON.parse recurses). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `bytes` (any JSON text) opens more than `max` nested arrays or objects at some point. */
+export function nestsDeeperThan(bytes: Uint8Array, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
 /**
  * Parses a body read by `express.raw()` as JSON. Answers 400 and returns undefined when the body is
  * empty or not JSON; the value is wrapped because `null` is valid JSON.
@@ -42,6 +65,10 @@ export function parseJsonBody(req: Request, res: Response): { value: unknown } |
   const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
   if (raw.length === 0) {
     sendError(res, 400, 'request body is empty; expected a JSON object', 'invalid_request');
+    return undefined;
+  }
+  if (nestsDeeperThan(raw, MAX_JSON_DEPTH)) {
+    sendError(res, 400, `request body nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels`, 'too_deep');
     return undefined;
   }
   try {
@@ -88,10 +115,13 @@ export interface Listening {
 
 // In-flight requests get this long to finish on close before their connections are cut.
 const DRAIN_TIMEOUT_MS = 10_000;
+// A client that trickles its headers or body holds a socket; Node answers 408 past these.
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Listens on host:port (0 picks a free port); `name` prefixes the error for a port in use. */
 export function listen(app: Express, port: number, host: string, name: string): Promise<Listening> {
-  const server = createServer(app);
+  const server = createServer({ headersTimeout: HEADERS_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS }, app);
   const inFlight = new Set<ServerResponse>();
   server.on('request', (_req, res: ServerResponse) => {
     inFlight.add(res);

@@ -19,6 +19,7 @@ import type { ConfigStore } from './config/store/types.ts';
 import { parseRouteRequest, RouteRequestError } from './contract.ts';
 import { createDecisionEngine, type Outcome } from './decide.ts';
 import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening } from './http.ts';
+import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, RETRY_AFTER_SECONDS } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRuleClassifier } from './rules.ts';
 import type { Classifier } from './signals.ts';
@@ -41,6 +42,8 @@ export interface ControlPlaneOptions {
   readonly wasmFile?: string;
   /** Largest accepted request body; larger ones get 413. */
   readonly maxBodyBytes?: number;
+  /** Decisions (and explanations) handled at once; more get 429 with Retry-After. */
+  readonly maxInFlight?: number;
   /**
    * Replaces the classifier the config asks for (rules, plus the encoder unless
    * `classifier.encoder: false`); such a classifier serves no /v1/classify.
@@ -59,8 +62,6 @@ export interface ControlPlane extends Listening {
   readonly live: LiveConfig;
 }
 
-// Seconds an overloaded client is asked to wait: the encoder queue drains within milliseconds.
-const RETRY_AFTER_SECONDS = '1';
 
 /**
  * Loads the config (throwing ConfigError when it is invalid) and builds the classifier (throwing
@@ -102,7 +103,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   const decisionApp = newApp();
   const adminApp = options.adminPort === undefined ? decisionApp : newApp();
-  addDecisionRoutes(decisionApp, { live, metrics, requireReady, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
+  const limit = limitInFlight(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
+  addDecisionRoutes(decisionApp, { live, metrics, requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
   addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
   if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
   adminApp.get('/metrics', async (_req, res) => {
@@ -168,12 +170,13 @@ interface DecisionDeps {
   readonly live: LiveConfig;
   readonly metrics: Metrics;
   readonly requireReady: RequestHandler;
+  readonly limit: RequestHandler;
   readonly maxBodyBytes: number;
   readonly encoder: () => EncoderClassifier | undefined;
   readonly isReady: () => boolean;
 }
 
-function addDecisionRoutes(app: Express, { live, metrics, requireReady, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
+function addDecisionRoutes(app: Express, { live, metrics, requireReady, limit, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
   const countRejections: RequestHandler = (_req, res, next) => {
     res.on('finish', () => {
       if (res.statusCode >= 400) metrics.countRejected(String(res.locals.errorCode ?? res.statusCode));
@@ -206,7 +209,7 @@ function addDecisionRoutes(app: Express, { live, metrics, requireReady, maxBodyB
   };
 
   // Any content type: the body is defined to be JSON whatever the client labelled it.
-  app.post('/v1/route', countRejections, requireReady, body, async (req, res) => {
+  app.post('/v1/route', countRejections, limit, requireReady, body, async (req, res) => {
     const started = process.hrtime.bigint();
     const outcome = await decideFor(req, res);
     if (outcome === undefined) return;
@@ -216,7 +219,7 @@ function addDecisionRoutes(app: Express, { live, metrics, requireReady, maxBodyB
   app.all('/v1/route', methodNotAllowed(['POST']));
 
   // The same decision, with its whole explanation, for operators: nothing is routed or counted.
-  app.post('/v1/route/explain', requireReady, body, async (req, res) => {
+  app.post('/v1/route/explain', limit, requireReady, body, async (req, res) => {
     const outcome = await decideFor(req, res);
     if (outcome === undefined) return;
     res.json({ decision: outcome.decision, category: outcome.category, reason: outcome.reason, tenant: outcome.tenant, explanation: outcome.explanation ?? null });

@@ -1,0 +1,110 @@
+// What one client can make the control plane take on: nesting depth, decisions in flight, and a
+// graceful stop that finishes the requests already in flight.
+
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { nestsDeeperThan } from '../../controlplane/http.ts';
+import { startControlPlane } from '../../controlplane/server.ts';
+import type { Classifier } from '../../controlplane/signals.ts';
+import { freePort } from '../ports.ts';
+import { rulesConfig } from './config-helpers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'switchyard-limits-'));
+const configPath = join(dir, 'rules.json');
+writeFileSync(configPath, JSON.stringify(rulesConfig('alpha', 'math-model')));
+const ROUTE = { version: 1, api: 'openai.chat', path: '/v1/chat/completions', model: 'auto', prompt: 'hello', stream: false };
+
+const route = (port: number, body: string) => fetch(`http://127.0.0.1:${port}/v1/route`, { method: 'POST', body });
+
+describe('JSON depth limit', () => {
+  it('counts nesting on the bytes, ignoring brackets inside strings', () => {
+    const enc = (s: string) => new TextEncoder().encode(s);
+    assert.equal(nestsDeeperThan(enc('[[[]]]'), 3), false);
+    assert.equal(nestsDeeperThan(enc('[[[[]]]]'), 3), true);
+    assert.equal(nestsDeeperThan(enc('{"a":"[[[[\\"[[[["}'), 3), false);
+  });
+
+  it('answers 400 too_deep for a body nested past 64 levels, and accepts 64', async () => {
+    const cp = await startControlPlane({ port: 0, configPath });
+    try {
+      const nested = (levels: number) => JSON.stringify({ ...ROUTE, extra: JSON.parse('['.repeat(levels - 1) + ']'.repeat(levels - 1)) });
+      const deep = await route(cp.port, nested(65));
+      assert.equal(deep.status, 400);
+      assert.deepEqual(((await deep.json()) as { error: unknown }).error, {
+        message: 'request body nests arrays or objects deeper than 64 levels',
+        type: 'invalid_request_error',
+        code: 'too_deep',
+      });
+      assert.equal((await route(cp.port, nested(64))).status, 200);
+    } finally {
+      await cp.close();
+    }
+  });
+});
+
+describe('decisions in flight', () => {
+  it('answers 429 with Retry-After beyond the limit, and serves again once they finish', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow: Classifier = { init: async () => {}, classify: async () => (await gate, {}) };
+    const cp = await startControlPlane({ port: 0, configPath, maxInFlight: 2, createClassifier: () => slow });
+    try {
+      await cp.ready;
+      const held = [route(cp.port, JSON.stringify(ROUTE)), route(cp.port, JSON.stringify(ROUTE))];
+      // Both held requests must be in flight before the third arrives.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const rejected = await route(cp.port, JSON.stringify(ROUTE));
+      assert.equal(rejected.status, 429);
+      assert.equal(rejected.headers.get('retry-after'), '1');
+      assert.equal(((await rejected.json()) as { error: { code: string; message: string } }).error.message, 'too many requests in flight (limit 2); retry shortly');
+      release();
+      assert.deepEqual((await Promise.all(held)).map((r) => r.status), [200, 200]);
+      assert.equal((await route(cp.port, JSON.stringify(ROUTE))).status, 200);
+    } finally {
+      release();
+      await cp.close();
+    }
+  });
+});
+
+describe('graceful stop', () => {
+  it('finishes a request in flight on SIGTERM, then exits 0', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'controlplane', '--port', String(port), '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    while (!out.includes('control plane on')) {
+      assert.equal(child.exitCode, null, out);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // A request whose body is still arriving when the signal comes.
+    const body = JSON.stringify(ROUTE);
+    const socket = connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    let response = '';
+    socket.on('data', (d) => (response += d));
+    socket.write(`POST /v1/route HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+    socket.write(body.slice(0, 10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(child.exitCode, null, 'it must wait for the request in flight');
+    // New connections are no longer accepted.
+    await assert.rejects(fetch(`http://127.0.0.1:${port}/healthz`));
+    socket.write(body.slice(10));
+    await once(socket, 'end');
+    assert.match(response, /^HTTP\/1\.1 200 OK/);
+    assert.match(response, /"model":"math-model"/);
+    const [code] = await once(child, 'exit');
+    assert.equal(code, 0, out);
+  });
+});
