@@ -214,11 +214,13 @@ class Stream extends HttpContext {
 
   // Envoy answers a call it could not complete itself (no connection, its own timeout) with a
   // local 503/504 rather than an error, so the cause is told apart by elapsed time and status.
+  // Envoy's own replies are plain text, the control plane's JSON: a text 504 is Envoy's timeout even
+  // when the host clock, cached per event-loop pass, says a little less time has passed.
   private causeOfStatus(status: string | null, config: Config): i32 {
     if (nowMs() - this.calledAt >= <i64>config.timeoutMs) return Cause.Timeout;
-    if (status == "503" && getHeader(MapType.HttpCallResponseHeaders, "content-type") != "application/json") {
-      return Cause.Unreachable;
-    }
+    const fromEnvoy = getHeader(MapType.HttpCallResponseHeaders, "content-type") != "application/json";
+    if (status == "504" && fromEnvoy) return Cause.Timeout;
+    if (status == "503" && fromEnvoy) return Cause.Unreachable;
     return Cause.BadStatus;
   }
 

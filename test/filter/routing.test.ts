@@ -182,7 +182,7 @@ test("16 decision headers are accepted", async () => {
 });
 
 test("failure causes: bad_status, timeout, unreachable", async () => {
-  const host = await loadHost({ timeout_ms: 100 });
+  const host = await loadHost({ timeout_ms: 100, breaker_failures: 100 });
   let { stream, call } = send(host, chat("auto"));
   host.respond(call!, 500, '{"error":"x"}');
   stream.sendResponseHeaders([[":status", "200"]]);
@@ -194,6 +194,19 @@ test("failure causes: bad_status, timeout, unreachable", async () => {
   stream.sendResponseHeaders([[":status", "200"]]);
   assert.equal(stream.responseHeader("x-switchyard-failure"), "timeout");
 
+  // Envoy's timeout reply, read while the host clock still says a little under the timeout.
+  ({ stream, call } = send(host, chat("auto")));
+  host.advance(95);
+  host.respond(call!, 504, "upstream request timeout", [["content-type", "text/plain"]]);
+  stream.sendResponseHeaders([[":status", "200"]]);
+  assert.equal(stream.responseHeader("x-switchyard-failure"), "timeout");
+
+  // The control plane's own 504 is just a bad status.
+  ({ stream, call } = send(host, chat("auto")));
+  host.respond(call!, 504, '{"error":"x"}');
+  stream.sendResponseHeaders([[":status", "200"]]);
+  assert.equal(stream.responseHeader("x-switchyard-failure"), "bad_status");
+
   ({ stream, call } = send(host, chat("auto")));
   host.respond(call!, 503, "upstream connect error", [["content-type", "text/plain"]]);
   stream.sendResponseHeaders([[":status", "200"]]);
@@ -204,9 +217,9 @@ test("failure causes: bad_status, timeout, unreachable", async () => {
   stream.sendResponseHeaders([[":status", "200"]]);
   assert.equal(stream.responseHeader("x-switchyard-failure"), "unreachable");
 
-  for (const cause of ["bad_status", "timeout"]) assert.equal(host.metric(`switchyard_failure_${cause}`), 1);
+  for (const cause of ["bad_status", "timeout"]) assert.equal(host.metric(`switchyard_failure_${cause}`), 2);
   assert.equal(host.metric("switchyard_failure_unreachable"), 2);
-  assert.equal(host.metric("switchyard_failures_open"), 4);
+  assert.equal(host.metric("switchyard_failures_open"), 6);
 });
 
 test("unknown cluster fails at dispatch with unreachable", async () => {
