@@ -108,3 +108,34 @@ describe('graceful stop', () => {
     assert.equal(code, 0, out);
   });
 });
+
+describe('prompts stay out of logs and metrics', () => {
+  it('a run with PII prompts prints and exports none of them', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, 'controlplane', '--port', String(port), '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    try {
+      while (!out.includes('control plane on')) {
+        assert.equal(child.exitCode, null, out);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const secrets = ['jane.doe@example.com', '4111 1111 1111 1111', '078-05-1120', 'Jane Doe'];
+      for (const secret of secrets) {
+        assert.equal((await route(port, JSON.stringify({ ...ROUTE, prompt: `hello, I am ${secret}`, system: `remember ${secret}` }))).status, 200);
+        // Errors must not echo the prompt either.
+        await route(port, JSON.stringify({ ...ROUTE, prompt: `${secret}`, stream: 'yes' }));
+      }
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      for (const secret of secrets) {
+        assert.ok(!out.includes(secret), `printed: ${secret}`);
+        assert.ok(!metrics.includes(secret), `exported: ${secret}`);
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+});
