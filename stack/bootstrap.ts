@@ -51,7 +51,12 @@ export interface BootstrapOptions {
   filter?: { wasmPath: string; config: FilterConfig };
   /** CA bundle to verify external providers with; required when one is reached over https. */
   caBundlePath?: string;
+  /** Model and ordered fallbacks a decision can name: each gets a route that retries down the chain. */
+  fallbackChains?: readonly { model: string; fallbacks: readonly string[] }[];
 }
+
+/** The decision header listing a decision's fallbacks (controlplane/decide.ts). */
+export const FALLBACKS_HEADER = 'x-switchyard-fallbacks';
 
 const LOOPBACK = '127.0.0.1';
 const MAX_DOWNSTREAM_CONNECTIONS = 10_000;
@@ -160,6 +165,49 @@ function wasmFilter(wasmPath: string, config: FilterConfig) {
   };
 }
 
+// Retries walk an aggregate cluster's children in order: each child is one priority level, and the
+// previous_priorities plugin steers every retry away from the levels already tried. Only chains of
+// loopback models: external providers need per-target host and path rewrites and credentials, which
+// one route cannot vary per retry (Envoy AI Gateway's priority failover does that in a cluster).
+function fallbackRoutes(opts: BootstrapOptions, header: string, byName: ReadonlyMap<string, BootstrapModel>) {
+  const chains = (opts.fallbackChains ?? []).filter((c) => [c.model, ...c.fallbacks].every((m) => byName.get(m)?.upstream.kind === 'local'));
+  const clusters = chains.map((c) => ({
+    name: `fallback:${[c.model, ...c.fallbacks].join('>')}`,
+    connect_timeout: '1s',
+    lb_policy: 'CLUSTER_PROVIDED',
+    cluster_type: {
+      name: 'envoy.clusters.aggregate',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.clusters.aggregate.v3.ClusterConfig',
+        clusters: [c.model, ...c.fallbacks].map(clusterName),
+      },
+    },
+  }));
+  const routes = chains.map((c, i) => ({
+    name: (clusters[i] as { name: string }).name,
+    match: {
+      prefix: '/',
+      headers: [
+        { name: header, string_match: { exact: c.model } },
+        { name: FALLBACKS_HEADER, string_match: { exact: c.fallbacks.join(',') } },
+      ],
+    },
+    route: {
+      cluster: (clusters[i] as { name: string }).name,
+      timeout: '0s',
+      retry_policy: {
+        retry_on: 'connect-failure,refused-stream,reset,5xx',
+        num_retries: c.fallbacks.length,
+        retry_priority: {
+          name: 'envoy.retry_priorities.previous_priorities',
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.priority.previous_priorities.v3.PreviousPrioritiesConfig', update_frequency: 1 },
+        },
+      },
+    },
+  }));
+  return { clusters, routes };
+}
+
 export function buildBootstrap(opts: BootstrapOptions): object {
   const byName = new Map(opts.models.map((m) => [m.name, m]));
   const defaultModel = byName.get(opts.defaultModel);
@@ -168,7 +216,10 @@ export function buildBootstrap(opts: BootstrapOptions): object {
   const filterConfig = opts.filter?.config ?? {};
   const bufferLimit = bufferLimitBytes(filterConfig.max_body_bytes ?? FILTER_DEFAULTS.max_body_bytes);
   const header = filterConfig.selected_model_header ?? FILTER_DEFAULTS.selected_model_header;
+  const fallback = fallbackRoutes(opts, header, byName);
   const routes = [
+    // More specific than a model's own route, so first.
+    ...fallback.routes,
     ...opts.models.map((m) => ({
       name: m.name,
       match: { prefix: '/', headers: [{ name: header, string_match: { exact: m.name } }] },
@@ -222,6 +273,7 @@ export function buildBootstrap(opts: BootstrapOptions): object {
       ],
       clusters: [
         ...opts.models.map((m) => modelCluster(m, bufferLimit, opts.caBundlePath)),
+        ...fallback.clusters,
         staticCluster(filterConfig.cluster ?? FILTER_DEFAULTS.cluster, opts.controlPlanePort, ENVOY_DEFAULT_BUFFER),
       ],
     },

@@ -5,6 +5,7 @@
 import { DEFAULT_CONFIG_PATH, loadConfig, type Config } from '../controlplane/config/load.ts';
 import { startControlPlane } from '../controlplane/server.ts';
 import { startDemoLLM } from '../demo/llm.ts';
+import { fallbackChains } from '../controlplane/policy/chains.ts';
 import { buildBootstrap, type FilterConfig } from './bootstrap.ts';
 import { startEnvoy, type Envoy, type EnvoyOptions } from './envoy.ts';
 import { demoModels, resolveUpstreams } from './upstreams.ts';
@@ -39,6 +40,8 @@ export interface Stack {
   readonly demoPorts: ReadonlyMap<string, number>;
   /** Stops only the control plane (to exercise the filter's failure mode). Idempotent. */
   stopControlPlane(): Promise<void>;
+  /** Stops one demo model's backend (to exercise fallbacks). Idempotent. */
+  stopModel(name: string): Promise<void>;
   /** Stops Envoy, then the servers; idempotent, and it always tries every part. */
   close(): Promise<void>;
 }
@@ -91,14 +94,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     servers.push(controlPlane);
     const controlPlanePort = started.port;
     const demoPorts = new Map<string, number>();
+    const demos = new Map<string, Closable>();
     for (const model of demoModels(config)) {
       const demo = await startDemoLLM({ port: 0, models: [model] });
-      servers.push(closeOnce(demo));
+      const closable = closeOnce(demo);
+      servers.push(closable);
+      demos.set(model, closable);
       demoPorts.set(model, demo.port);
     }
     await waitForReadiness(started.ready);
 
     const { models, caBundlePath } = resolveUpstreams(config, demoPorts);
+    const fallbackChainsOfConfig = await fallbackChains(config);
     const bootstrap = buildBootstrap({
       port: opts.port ?? 0,
       adminPort: opts.adminPort ?? 0,
@@ -107,6 +114,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       defaultModel: config.default_model,
       filter: opts.filter === false ? undefined : { wasmPath: opts.wasmPath, config: filterConfigFor(config, opts.filter) },
       caBundlePath,
+      fallbackChains: fallbackChainsOfConfig,
     });
     const envoy = await startEnvoy({ envoyPath: opts.envoyPath, bootstrap, concurrency: opts.concurrency, logLevel: opts.logLevel });
 
@@ -119,6 +127,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       controlPlanePort,
       demoPorts,
       stopControlPlane: () => controlPlane.close(),
+      stopModel: async (name) => {
+        const demo = demos.get(name);
+        if (demo === undefined) throw new Error(`no demo backend serves "${name}"`);
+        await demo.close();
+      },
       close: () =>
         (closing ??= (async () => {
           // Envoy first, so no request reaches a server that is already gone.

@@ -39,7 +39,7 @@ describe('hostile request bodies through real Envoy', SUITE, () => {
       const res = await fetch(stack().url + CHAT, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body,
+        body: typeof body === "string" ? body : new Uint8Array(body),
         signal: AbortSignal.timeout(10_000),
       });
       await res.arrayBuffer();
