@@ -2,17 +2,16 @@
 // graceful stop that finishes the requests already in flight.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { nestsDeeperThan } from '../../controlplane/http.ts';
 import { startControlPlane } from '../../controlplane/server.ts';
 import type { Classifier } from '../../controlplane/signals.ts';
+import { startControlPlaneProcess } from '../cli-process.ts';
 import { freePort } from '../ports.ts';
 import { rulesConfig } from './config-helpers.ts';
 
@@ -77,15 +76,7 @@ describe('decisions in flight', () => {
 describe('graceful stop', () => {
   it('finishes a request in flight on SIGTERM, then exits 0', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'controlplane', '--port', String(port), '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    while (!out.includes('control plane on')) {
-      assert.equal(child.exitCode, null, out);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const { child, output } = await startControlPlaneProcess(['--port', String(port), '--config', configPath]);
     // A request whose body is still arriving when the signal comes.
     const body = JSON.stringify(ROUTE);
     const socket = connect(port, '127.0.0.1');
@@ -105,23 +96,15 @@ describe('graceful stop', () => {
     assert.match(response, /^HTTP\/1\.1 200 OK/);
     assert.match(response, /"model":"math-model"/);
     const [code] = await once(child, 'exit');
-    assert.equal(code, 0, out);
+    assert.equal(code, 0, output());
   });
 });
 
 describe('prompts stay out of logs and metrics', () => {
   it('a run with PII prompts prints and exports none of them', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const bin = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
-    const child = spawn(process.execPath, [bin, 'controlplane', '--port', String(port), '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    const { child, output } = await startControlPlaneProcess(['--port', String(port), '--config', configPath]);
     try {
-      while (!out.includes('control plane on')) {
-        assert.equal(child.exitCode, null, out);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
       const secrets = ['jane.doe@example.com', '4111 1111 1111 1111', '078-05-1120', 'Jane Doe'];
       for (const secret of secrets) {
         assert.equal((await route(port, JSON.stringify({ ...ROUTE, prompt: `hello, I am ${secret}`, system: `remember ${secret}` }))).status, 200);
@@ -130,7 +113,7 @@ describe('prompts stay out of logs and metrics', () => {
       }
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       for (const secret of secrets) {
-        assert.ok(!out.includes(secret), `printed: ${secret}`);
+        assert.ok(!output().includes(secret), `printed: ${secret}`);
         assert.ok(!metrics.includes(secret), `exported: ${secret}`);
       }
     } finally {

@@ -2,18 +2,17 @@
 // user runs them: a separate process, its output and exit code.
 
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { rulesConfig } from '../controlplane/config-helpers.ts';
+import { BIN, startControlPlaneProcess as start } from '../cli-process.ts';
 import { freePort } from '../ports.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/switchyard.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-cp-flags-'));
 const config = join(dir, 'rules.json');
 writeFileSync(config, JSON.stringify(rulesConfig('alpha', 'math-model')));
@@ -22,21 +21,6 @@ function controlplane(...args: string[]) {
   return spawnSync(process.execPath, [BIN, 'controlplane', ...args], { encoding: 'utf8', timeout: 60_000 });
 }
 
-
-/** Starts the control plane and resolves once it says where it listens. */
-async function start(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [BIN, 'controlplane', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
-  while (!/control plane on/.test(out)) {
-    if (child.exitCode !== null) throw new Error(`exited early: ${out}`);
-    assert.ok(Date.now() < deadline, `no start-up line: ${out}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { child, output: () => out };
-}
 
 describe('switchyard controlplane flags', () => {
   it('refuses equal ports, two stores, and a malformed --store with exit 2', () => {
