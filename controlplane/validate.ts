@@ -197,3 +197,8 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/** Drops absent optional fields, so a frozen config compares and prints without `undefined` keys. */
+export function defined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

@@ -4,6 +4,7 @@
 
 import {
   checkKnownKeys,
+  defined,
   checkUnique,
   fieldPath,
   indexPath,
@@ -49,11 +50,6 @@ const INFERENCE_KEYS = ['device', 'model_dir', 'intra_op_threads', 'max_batch_si
 const CLASSIFIER_KEYS = ['encoder', 'category_threshold', 'jailbreak_threshold', 'custom_categories'] as const;
 const CUSTOM_CATEGORY_KEYS = ['name', 'examples', 'threshold'] as const;
 const PROBABILITY = { required: false, min: 0, max: 1 } as const;
-
-/** Drops absent optional fields, so a frozen config compares and prints without `undefined` keys. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 export function readInference(raw: Obj, issues: Issues): InferenceConfig {
   const section = readMapping(raw, 'inference', '', issues);

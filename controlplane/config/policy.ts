@@ -5,6 +5,7 @@
 
 import {
   checkKnownKeys,
+  defined,
   fieldPath,
   indexPath,
   isObject,
@@ -129,11 +130,6 @@ const HEADER_NAME = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
 const TENANT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PRICE = { required: true, min: 0 } as const;
 const FRACTION = { required: false, min: 0, max: 1 } as const;
-
-/** Drops absent optional fields, so a frozen config compares and prints without `undefined` keys. */
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 function readEnum<T extends string>(obj: Obj, key: string, path: string, allowed: readonly T[], issues: Issues): T | undefined {
   const value = readString(obj, key, path, issues, { required: false });
