@@ -63,18 +63,19 @@ describe('control plane with the encoder (default config)', () => {
 
   it('routes a question no rule recognises by the encoder', async () => {
     const res = await route(cp.port, 'What role do mitochondria play in cellular respiration?');
-    assert.deepEqual(res.body, {
-      version: 1,
-      action: 'route',
-      model: 'general',
-      headers: { 'x-switchyard-category': 'biology', 'x-switchyard-reason': 'encoder:biology:model' },
-    });
+    assert.equal(res.body.action, 'route');
+    assert.equal(res.body.model, 'general');
+    assert.equal(res.body.headers['x-switchyard-category'], 'biology');
+    assert.equal(res.body.headers['x-switchyard-reason'], 'encoder:biology:model');
+    // The encoder's confidence and jailbreak score show in the explanation.
+    assert.match(res.body.headers['x-switchyard-explain'], /^cat=biology@0\.\d\d by=encoder:biology:model pick=general fb=- pii=- jb=0\.\d\d$/);
   });
 
   it('routes an empty prompt by rules alone instead of failing', async () => {
     const res = await route(cp.port, '');
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.headers, { 'x-switchyard-category': 'none', 'x-switchyard-reason': 'default' });
+    assert.equal(res.body.headers['x-switchyard-category'], 'none');
+    assert.equal(res.body.headers['x-switchyard-reason'], 'default');
   });
 });
 
@@ -84,7 +85,8 @@ describe('control plane classifier settings', () => {
     try {
       await cp.ready;
       const res = await route(cp.port, 'What role do mitochondria play in cellular respiration?');
-      assert.deepEqual(res.body.headers, { 'x-switchyard-category': 'none', 'x-switchyard-reason': 'default' });
+      assert.equal(res.body.headers['x-switchyard-category'], 'none');
+      assert.equal(res.body.headers['x-switchyard-reason'], 'default');
     } finally {
       await cp.close();
     }
