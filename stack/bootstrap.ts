@@ -2,6 +2,8 @@
 // Switchyard wasm filter before the router, one cluster per model, one for the control plane.
 // A pure function of its options, so it is unit-tested without starting anything.
 
+import { FALLBACKS_HEADER } from '../controlplane/decide.ts';
+
 /** The filter's plugin configuration (docs/filter-config.md); every field optional. */
 export interface FilterConfig {
   cluster?: string;
@@ -55,8 +57,6 @@ export interface BootstrapOptions {
   fallbackChains?: readonly { model: string; fallbacks: readonly string[] }[];
 }
 
-/** The decision header listing a decision's fallbacks (controlplane/decide.ts). */
-export const FALLBACKS_HEADER = 'x-switchyard-fallbacks';
 
 const LOOPBACK = '127.0.0.1';
 const MAX_DOWNSTREAM_CONNECTIONS = 10_000;
