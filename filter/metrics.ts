@@ -1,4 +1,4 @@
-import { defineCounter, defineGauge, increment } from "./sdk/metrics";
+import { defineCounter, defineGauge, increment, record } from "./sdk/metrics";
 
 // Failure causes of docs/decision-contract.md; the value indexes CAUSE_NAMES.
 export namespace Cause {
@@ -33,6 +33,18 @@ export class Metrics {
   causes: u32[] = defineCauses();
   // 1 while the breaker is open or probing, 0 once closed; set by whichever worker makes the change.
   breakerOpen: u32 = defineGauge("switchyard_breaker_open");
+  // The VM's linear memory in bytes, as last reported by a worker: it only grows, so a flat value
+  // over many requests shows that nothing accumulates per request.
+  memoryBytes: u32 = defineGauge("switchyard_wasm_memory_bytes");
+  private memoryPages: i32 = 0;
+
+  // Records the memory size when it changed since the last report: one host call per growth.
+  reportMemory(): void {
+    const pages = memory.size();
+    if (pages == this.memoryPages) return;
+    this.memoryPages = pages;
+    record(this.memoryBytes, <u64>pages << 16);
+  }
 }
 
 function defineCauses(): u32[] {

@@ -89,6 +89,7 @@ class Stream extends HttpContext {
     if (!config.paths.includes(path)) return FilterAction.Continue;
     this.api = apiOfPath(path);
     increment(this.metrics().seen);
+    this.metrics().reportMemory();
     if (endOfStream) return this.fail(Cause.BadBody);
     const length = getHeader(MapType.HttpRequestHeaders, "content-length");
     if (length !== null && exceeds(length, config.maxBodyBytes)) return this.fail(Cause.BodyTooLarge);

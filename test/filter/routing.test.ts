@@ -305,3 +305,18 @@ test("logs name the failure", async () => {
   host.respond(call!, 500, "");
   assert.ok(host.logs.some((l) => l.level === 3 && /failure bad_status/.test(l.message)));
 });
+
+test("reports the VM's memory size, and it does not grow over repeated requests", async () => {
+  const host = await loadHost();
+  const round = () => {
+    const { stream, call } = send(host, chat("auto", [{ role: "user", content: "x".repeat(2000) }]));
+    host.respond(call!, 200, routeTo("m1", { "x-switchyard-category": "math" }));
+    stream.sendResponseHeaders([[":status", "200"]]);
+    stream.delete();
+  };
+  for (let i = 0; i < 50; i++) round();
+  const warm = host.metric("switchyard_wasm_memory_bytes");
+  assert.ok(warm >= 65536 && warm % 65536 === 0, `gauge ${warm}`);
+  for (let i = 0; i < 2000; i++) round();
+  assert.equal(host.metric("switchyard_wasm_memory_bytes"), warm, "memory grew over 2,000 requests");
+});
