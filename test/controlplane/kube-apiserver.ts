@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
-import { freePort } from '../ports.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { cacheDir } from '../../scripts/k8s/setup.mjs';
 
 const BIN = join(cacheDir, 'bin');

@@ -12,7 +12,7 @@ import { nestsDeeperThan } from '../../controlplane/http.ts';
 import { startControlPlane } from '../../controlplane/server.ts';
 import type { Classifier } from '../../controlplane/signals.ts';
 import { startControlPlaneProcess } from '../cli-process.ts';
-import { freePort } from '../ports.ts';
+import { freePort } from '../../scripts/free-port.ts';
 import { rulesConfig } from './config-helpers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-limits-'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { rulesConfig } from '../controlplane/config-helpers.ts';
 import { BIN, startControlPlaneProcess as start } from '../cli-process.ts';
-import { freePort } from '../ports.ts';
+import { freePort } from '../../scripts/free-port.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-cp-flags-'));
 const config = join(dir, 'rules.json');

@@ -1,4 +1,4 @@
-// Loopback ports for tests that must name a port before something listens on it.
+// Loopback ports for tests and the load test, which must name a port before something listens on it.
 
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
