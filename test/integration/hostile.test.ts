@@ -58,3 +58,19 @@ describe('hostile request bodies through real Envoy', SUITE, () => {
     assert.equal(reply.headers.get('x-selected-model'), 'math-model');
   });
 });
+
+describe('wasm memory under repeated requests through real Envoy', SUITE, () => {
+  const stack = useStack({ failure_mode: 'open' });
+
+  it('stays flat over 1,000 routed requests after warm-up (100k: npm run load)', async () => {
+    const body = chatBody('MoM', `What is the derivative of f(x) = x^3? ${'context '.repeat(200)}`);
+    for (let i = 0; i < 50; i++) await post(stack().url, CHAT, body);
+    const warm = await promCounter(stack().adminUrl, 'switchyard_wasm_memory_bytes');
+    assert.ok(warm !== undefined && warm >= 65536, `gauge ${warm}`);
+    for (let i = 0; i < 1000; i++) {
+      const reply = await post(stack().url, CHAT, body);
+      assert.equal(reply.status, 200);
+    }
+    assert.equal(await promCounter(stack().adminUrl, 'switchyard_wasm_memory_bytes'), warm);
+  });
+});
