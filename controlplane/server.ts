@@ -18,7 +18,7 @@ import { createMemoryStore } from './config/store/memory.ts';
 import type { ConfigStore } from './config/store/types.ts';
 import { parseRouteRequest, RouteRequestError } from './contract.ts';
 import { createDecisionEngine, type Outcome } from './decide.ts';
-import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening } from './http.ts';
+import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening, type Timeouts } from './http.ts';
 import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, RETRY_AFTER_SECONDS } from './limits.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRuleClassifier } from './rules.ts';
@@ -44,6 +44,8 @@ export interface ControlPlaneOptions {
   readonly maxBodyBytes?: number;
   /** Decisions (and explanations) handled at once; more get 429 with Retry-After. */
   readonly maxInFlight?: number;
+  /** How long a client may take to send its headers, and its whole request (then 408). */
+  readonly timeouts?: Timeouts;
   /**
    * Replaces the classifier the config asks for (rules, plus the encoder unless
    * `classifier.encoder: false`); such a classifier serves no /v1/classify.
@@ -120,8 +122,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
 
   const servers: Listening[] = [];
   try {
-    servers.push(await listen(decisionApp, port, host, 'switchyard control plane'));
-    if (options.adminPort !== undefined) servers.push(await listen(adminApp, options.adminPort, host, 'switchyard control plane admin API'));
+    servers.push(await listen(decisionApp, port, host, 'switchyard control plane', options.timeouts));
+    if (options.adminPort !== undefined) servers.push(await listen(adminApp, options.adminPort, host, 'switchyard control plane admin API', options.timeouts));
   } catch (err) {
     await Promise.all(servers.map((s) => s.close()));
     await live.close();

@@ -122,3 +122,27 @@ describe('prompts stay out of logs and metrics', () => {
     }
   });
 });
+
+describe('slow clients', () => {
+  it('get 408 when their headers or their body do not arrive in time', { timeout: 30_000 }, async () => {
+    const cp = await startControlPlane({ port: 0, configPath, timeouts: { headersMs: 500, requestMs: 1000 } });
+    const answer = async (write: (socket: ReturnType<typeof connect>) => void) => {
+      const socket = connect(cp.port, '127.0.0.1');
+      await once(socket, 'connect');
+      let response = '';
+      socket.on('data', (d) => (response += d));
+      const started = performance.now();
+      write(socket);
+      await once(socket, 'close');
+      return { response, ms: performance.now() - started };
+    };
+    try {
+      const headers = await answer((s) => s.write('POST /v1/route HTTP/1.1\r\nhost: x\r\n'));
+      assert.match(headers.response, /^HTTP\/1\.1 408 Request Timeout/);
+      const body = await answer((s) => s.write('POST /v1/route HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{"version"'));
+      assert.match(body.response, /^HTTP\/1\.1 408 Request Timeout/);
+    } finally {
+      await cp.close();
+    }
+  });
+});
