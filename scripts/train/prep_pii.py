@@ -1,9 +1,11 @@
 """Synthetic PII sentences.
-train: this file's own templates filled by Faker (en_US, en_GB, en_CA, en_AU) -> .cache/train/pii.jsonl
-test:  presidio-evaluator's templates.txt filled with its FakeNameGenerator.com sample (a different
-       value source and different sentence shapes) -> .cache/train/pii_test.jsonl
-Rows: {text, spans:[{type,start,end}], ignore:[{start,end}]}; offsets are UTF-16 units (what JS uses).
-`ignore` marks filled values of types outside the evaluated set (organization, age, ...), so a
+train: this file's own templates filled by Faker values from 25 locales -> .cache/train/pii.jsonl
+held-out: presidio-evaluator's templates.txt filled with its FakeNameGenerator.com sample (a different
+       value source and different sentence shapes) -> .cache/train/pii_test.jsonl. Each template goes
+       to "dev" or "test" by sha256(template) % 2: dev is for error analysis and thresholds, test is
+       only scored.
+Rows: {text, spans:[{type,start,end}], ignore:[{start,end}], split?}; offsets are UTF-16 units (what JS
+uses). `ignore` marks filled values of types outside the evaluated set (organization, age, ...), so a
 detector is neither rewarded nor punished there.
 
     python3 -m pip download --no-deps -d .cache/wheels presidio-evaluator==0.3.2
@@ -11,6 +13,7 @@ detector is neither rewarded nor punished there.
 """
 import csv
 import glob
+import hashlib
 import io
 import json
 import os
@@ -25,12 +28,15 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUT = os.path.join(ROOT, ".cache", "train")
 
 PERSON = {"person", "name", "first_name", "last_name", "name_female", "name_male", "first_name_male",
-          "first_name_female", "last_name_male", "last_name_female", "first_name_nonbinary"}
-LOCATION = {"city", "country", "address", "street_name", "street_address", "state", "state_abbr"}
+          "first_name_female", "last_name_male", "last_name_female", "first_name_nonbinary", "full_name"}
+LOCATION = {"city", "country", "address", "street_name", "street_address", "state", "state_abbr", "town"}
 STRUCTURED = {"credit_card_number": "CREDIT_CARD", "phone_number": "PHONE_NUMBER", "email": "EMAIL_ADDRESS",
               "iban": "IBAN_CODE", "url": "URL", "date_time": "DATE_TIME", "date_of_birth": "DATE_TIME",
               "ssn": "US_SSN", "ip_address": "IP_ADDRESS", "ipv4": "IP_ADDRESS"}
 
+# Sentence shapes people type into a chat box or paste from forms, mails and tickets. Values of
+# unlabeled fields ({company}, {job}, {age}, {zip}, {amount}, {weekday}) stay "O": they teach the
+# head that capitalized organizations and plain numbers next to names are not names.
 TRAIN_TEMPLATES = [
     "Please send the contract to {person} at {email}.", "My name is {person} and I live in {city}.",
     "{first_name} called from {phone_number} about the invoice.", "Ship it to {address}.",
@@ -39,7 +45,7 @@ TRAIN_TEMPLATES = [
     "Transfer 500 EUR from {iban} to {person}.", "I met {first_name} last week near {street_name}.",
     "Our office moved to {city}; contact {person} for details.", "Hi, this is {person}. My SSN is {ssn}.",
     "Login attempts from {ip_address} were flagged for {first_name}.", "Book a flight from {city} to {city} for {person}.",
-    "Remind {first_name} to renew the lease at {address} before {date_time}.", "Visit {url} and ask for {person}.",
+    "Remind {first_name} to renew the lease at {street_address} before {date_time}.", "Visit {url} and ask for {person}.",
     "{person}, {person} and {first_name} will join the meeting in {country}.", "Dear {person}, thank you for your order.",
     "Where is {city} located relative to {city}?", "The package for {last_name} is stuck in {state}.",
     "Write a birthday poem for {first_name}.", "Summarize the email {person} sent yesterday.",
@@ -48,7 +54,56 @@ TRAIN_TEMPLATES = [
     "Is {street_name} in {city} safe at night?", "I'm {first_name}, reach me at {phone_number} or {email}.",
     "Update the shipping address of {person} to {address}.", "How far is {city} from the coast of {country}?",
     "Translate this note for {first_name}: the meeting moved to {city}.",
+    "Hey {first_name}, are you still coming to {city} on {weekday}?",
+    "{person} works as a {job} at {company} in {city}.", "Please ask {first_name} to call me back on {phone_number}.",
+    "My manager {person} asked me to book a hotel near {street_address}, {city}.",
+    "Can you check why {person}'s account was locked?", "Forward this to {first_name}.{last_name}@{domain} please.",
+    "I moved from {city} to {country} last year and need to update my records.",
+    "Name: {person}\nAddress: {address}\nPhone: {phone_number}", "Name: {person}, Email: {email}, City: {city}",
+    "Full name: {person}. Date of birth: {date_of_birth}. Place of birth: {city}, {country}.",
+    "Customer {person} ({age} years old) reported the issue from {city}.",
+    "Write a cover letter for {person} applying to {company}.", "{first_name} and {first_name} got married in {city}.",
+    "We are sending a technician to {address} tomorrow.", "Our new warehouse is on {street_name}, near the station.",
+    "{person} from {company} will present the quarterly results.", "The invoice is addressed to {person}, {address}.",
+    "Let {first_name} know the delivery to {city} is delayed.", "Grandma {first_name} still lives in {city}.",
+    "I need directions from {street_address} to the airport.", "What time zone is {city}, {country} in?",
+    "Our CEO {person} will visit the {city} office next month.", "Thanks {first_name}! See you in {city}.",
+    "Could {person} please confirm the booking for {date_time}?", "The tenant, {person}, has not paid rent for {street_address}.",
+    "Mr. {last_name} asked about the refund for order {zip}.", "Dr. {last_name} will see you at {time}.",
+    "Ms. {last_name} from {city} won the regional prize.", "Please update my address: {address}.",
+    "Send the keys to {first_name} {last_name}, {street_address}, {city} {zip}.",
+    "Who was {person}'s doctor when she lived in {city}?", "Is it true that {first_name} left {company}?",
+    "{person} ({phone_number}) is the emergency contact.", "Billing address: {address}. Card: {credit_card_number}.",
+    "I have a meeting with {person} and {person} at {street_address}.", "How do I get from {city} to {city} by train?",
+    "Could you proofread this message to {first_name}? 'Hi {first_name}, the event is in {city}.'",
+    "Employee {person}, SSN {ssn}, started on {date_time}.", "Please wire the deposit to {iban} (account holder {person}).",
+    "Reply to {person} at {email} with the quote.", "Recommend restaurants near {street_name} in {city}.",
+    "my name is {first_name} {last_name} and i need help with my account",
+    "{first_name} here, can you remind me what {last_name} said about {country}?",
+    "The wedding of {person} and {person} will take place in {city}, {country}.",
+    "Please cancel the subscription for {email}; the holder is {person}.", "She was born in {city} and grew up in {country}.",
+    "{person} lives at {street_address} with her two cats.", "I sold my car to {person} from {state}.",
+    "Add {person} ({email}) to the mailing list.", "His father, {person}, was a {job} in {city}.",
+    "Please find attached the CV of {person}.", "Schedule a call with {first_name} on {weekday} at {time}.",
+    "{last_name}, {first_name} - {phone_number} - {email}", "Our {city} branch is located at {street_address}.",
+    "Tell {first_name} that {first_name} is waiting in the lobby.", "What are the best hiking trails around {city}?",
+    "The suspect, {person}, was last seen in {city}.", "Plan a three-day trip to {city} for me and {first_name}.",
+    "Is {country} part of the European Union?", "Can I pay with card {credit_card_number}?",
+    "I think {first_name} {last_name} lives somewhere in {state}.", "Call {person} at {phone_number} after {time}.",
+    "Rewrite this bio: {person} is a {job} based in {city} who loves hiking.",
+    "Thank you {person} for your purchase. It will ship to {address}.", "Find flights from {city} to {country} in {month}.",
+    "Ask {person} whether the {company} account is still active.", "Congratulations to {person} on the promotion!",
+    "From: {person} <{email}>\nTo: {person}\nSubject: meeting in {city}", "{first_name}: can you send me the slides?",
+    "Regards,\n{person}\n{job}, {company}\n{phone_number}", "Best wishes, {first_name}",
+    "Hello, I am {first_name}, a {age}-year-old {job} from {country}.", "The apartment at {street_address} is available from {date_time}.",
+    "Please redact the name {person} from this document.", "Did {first_name} move to {street_name}?",
+    "Contact person: {person}. Location: {city}, {state}.", "{person} paid with {credit_card_number} on {date_time}.",
+    "I'd like to file a complaint against {person}.", "Who is the mayor of {city}?", "We visited {city} and {city} in {month}.",
+    "Please verify the identity of {person}, born {date_of_birth}.", "Address line: {street_address}, {city}, {zip}",
+    "Can {first_name} pick up the parcel at {address}?", "My sister {first_name} studies in {city}.",
+    "The event moved from {city} to {street_address}, {city}.", "Thanks to {first_name} {last_name} for the feedback.",
 ]
+# Chat prompts and sentences with capitalized words that are not people or places.
 NEGATIVES = [
     "Explain the difference between mitosis and meiosis.", "What is the derivative of sin(x) times x squared?",
     "Write a Python function that reverses a linked list.", "Summarize the causes of World War I.",
@@ -58,7 +113,20 @@ NEGATIVES = [
     "Which sorting algorithm is stable and runs in n log n time?", "Describe the plot of a heist movie in two sentences.",
     "The Apple Watch and the Amazon Echo are popular devices.", "Newton's second law relates force, mass and acceleration.",
     "A train leaves the station at 60 miles per hour.", "Calculate the molar mass of sulfuric acid.",
+    "How do I set up a Kubernetes Deployment with a Service?", "Convert this JSON to YAML.",
+    "What's new in TypeScript 5?", "Write a SQL query that joins Orders and Customers.",
+    "Explain the Krebs cycle step by step.", "Why is the sky blue?", "Draft a polite reminder about the Monday meeting.",
+    "Is Rust faster than Go for web servers?", "What does HTTP 404 mean?", "Give me a workout plan for Tuesday and Friday.",
+    "Translate 'good morning' into Spanish and French.", "Help me name my new Golden Retriever puppy.",
+    "What are the rules of Chess castling?", "Write a haiku about Autumn rain.", "How does the Linux kernel schedule threads?",
+    "Explain Bayes' theorem with an example.", "What is the Pythagorean theorem?", "Create a React component for a login form.",
+    "I feel stressed about my exams, any tips?", "Summarize this article in three bullet points.",
+    "Which is healthier, Greek yogurt or regular yogurt?", "Fix the bug: TypeError: undefined is not a function.",
+    "Make the tone of this email more Formal.", "What is the capital gains tax rate?", "Explain the Big Bang theory.",
+    "My Wi-Fi keeps dropping, what should I check?", "Write a limerick about a Cat who loves Jazz.",
+    "Order the planets by distance from the Sun.", "How many calories are in a banana?",
 ]
+NEG_WORDS = ["Monday", "January", "Python", "Excel", "Christmas", "Google Docs", "Windows", "PostgreSQL", "Docker", "Spotify"]
 
 
 def fill(template, values):
@@ -78,50 +146,97 @@ def fill(template, values):
     return {"text": text, "spans": spans, "ignore": ignore}
 
 
-def faker_values(fk):
+def faker_values(fk, en):
+    """Values from locale faker `fk`; `en` (en_US) supplies English country names and fallbacks."""
     def v(field):
-        if field == "person":
-            return fk.name()
+        if field in ("person", "full_name"):
+            return fk.name() if random.random() < 0.85 else f"{fk.first_name()} {random.choice('ABCDEFGHJKLMNPRSTW')}. {fk.last_name()}"
         if field == "date_of_birth":
-            return fk.date_of_birth().strftime(random.choice(["%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y"]))
+            return fk.date_of_birth().strftime(random.choice(["%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%d.%m.%Y"]))
         if field == "date_time":
-            return fk.date_this_decade().strftime(random.choice(["%Y-%m-%d", "%d %B %Y", "%B %d, %Y"]))
+            return fk.date_this_decade().strftime(random.choice(["%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%m/%d/%Y", "%b %d, %Y"]))
         if field == "address":
-            return fk.address().replace("\n", ", ")
+            return re.sub(r"\s*\n\s*", ", ", fk.address())
+        if field == "street_address":
+            return re.sub(r"\s*\n\s*", " ", fk.street_address())
         if field == "phone_number":
-            return random.choice([fk.phone_number(), fk.numerify("(###) ###-####"), fk.numerify("+1 ###-###-####")])
+            return random.choice([fk.phone_number(), en.numerify("(###) ###-####"), en.numerify("+1 ###-###-####"), fk.phone_number()])
         if field == "credit_card_number":
-            n = fk.credit_card_number()
+            n = en.credit_card_number()
             return " ".join(n[i:i + 4] for i in range(0, len(n), 4)) if random.random() < 0.5 else n
-        if field == "state":  # not every locale has states; administrative_unit is the generic name
-            return fk.administrative_unit()
-        if field == "ip_address":
-            return fk.ipv4()
-        return getattr(fk, field)()
+        if field in ("state", "town"):  # not every locale has states; administrative_unit is the generic name
+            try:
+                return fk.administrative_unit()
+            except AttributeError:
+                return en.state()
+        if field == "country":
+            return en.country()
+        if field in ("ip_address", "ipv4"):
+            return en.ipv4() if random.random() < 0.8 else en.ipv6()
+        if field == "zip":
+            return en.postcode()
+        if field == "weekday":
+            return en.day_of_week()
+        if field == "month":
+            return en.month_name()
+        if field == "time":
+            return en.time(random.choice(["%H:%M", "%I %p", "%I:%M %p"]))
+        if field == "age":
+            return str(random.randint(18, 90))
+        if field in ("job", "company", "domain"):
+            return getattr(en, {"domain": "domain_name"}.get(field, field))()
+        for f in (fk, en):
+            try:
+                return getattr(f, field)()
+            except AttributeError:
+                pass
+        raise KeyError(field)
     return v
 
 
-def train_rows(n=3000):
+# Name and address styles of the countries whose people write to a router in English.
+LOCALES = ["en_US", "en_GB", "en_AU", "en_CA", "en_IE", "en_NZ", "de_DE", "de_AT", "fr_FR", "es_ES", "it_IT", "nl_NL",
+           "da_DK", "sv_SE", "no_NO", "fi_FI", "pl_PL", "cs_CZ", "hu_HU", "hr_HR", "sl_SI", "pt_BR", "sk_SK", "ro_RO", "et_EE"]
+
+
+def train_rows(n=9000):
     random.seed(11)
-    fakers = [Faker(l) for l in ["en_US", "en_GB", "en_CA", "en_AU"]]
+    en = Faker("en_US")
+    en.seed_instance(99)
+    fakers = [Faker(l) for l in LOCALES]
     for i, f in enumerate(fakers):
         f.seed_instance(100 + i)
     rows = []
     for i in range(n):
-        if i % 6 == 5:
-            rows.append({"text": random.choice(NEGATIVES), "spans": [], "ignore": []})
+        if i % 8 == 7:
+            t = random.choice(NEGATIVES)
+            if random.random() < 0.3:
+                t = f"{t} ({random.choice(NEG_WORDS)})"
+            rows.append({"text": t, "spans": [], "ignore": []})
             continue
-        rows.append(fill(random.choice(TRAIN_TEMPLATES), faker_values(random.choice(fakers))))
+        fk = fakers[0] if random.random() < 0.3 else random.choice(fakers)
+        row = fill(random.choice(TRAIN_TEMPLATES), faker_values(fk, en))
+        if random.random() < 0.15:  # a second sentence gives the head longer contexts
+            other = fill(random.choice(TRAIN_TEMPLATES), faker_values(random.choice(fakers), en))
+            shift = len(row["text"]) + 1
+            row = {"text": row["text"] + " " + other["text"],
+                   "spans": row["spans"] + [{**s, "start": s["start"] + shift, "end": s["end"] + shift} for s in other["spans"]],
+                   "ignore": row["ignore"] + [{"start": s["start"] + shift, "end": s["end"] + shift} for s in other["ignore"]]}
+        if random.random() < 0.08:  # people also type in lower case; offsets are unchanged for these scripts
+            low = row["text"].lower()
+            if len(low) == len(row["text"]):
+                row["text"] = low
+        rows.append(row)
     # Real questions as negatives: without them the head calls any content word a name or place.
     # (They may mention people; those few are labeled O, an accepted noise.)
     mmlu = [json.loads(l) for l in open(os.path.join(OUT, "mmlu.jsonl"))]
     pool = [r["text"][:300] for r in mmlu if r["split"] == "train"]
     random.shuffle(pool)
-    rows += [{"text": t, "spans": [], "ignore": []} for t in pool[:2000]]
+    rows += [{"text": t, "spans": [], "ignore": []} for t in pool[:1500]]
     return rows
 
 
-def test_rows():
+def held_out_rows(reps=5):
     wheel = sorted(glob.glob(os.path.join(ROOT, ".cache", "wheels", "presidio_evaluator-*.whl")))
     if not wheel:
         sys.exit("missing presidio-evaluator wheel; run: python3 -m pip download --no-deps -d .cache/wheels presidio-evaluator==0.3.2")
@@ -134,7 +249,7 @@ def test_rows():
     fk = Faker("en_US")  # only for fields the CSV lacks; a different seed than training
     fk.seed_instance(999)
     rows = []
-    for rep in range(3):
+    for rep in range(reps):
         for t in templates:
             p = random.choice(people)
 
@@ -157,14 +272,15 @@ def test_rows():
                     return p["GivenName"]
                 if field == "credit_card_number":
                     return fk.credit_card_number()
-                return table.get(field) or faker_values(fk)(field)
-            rows.append(fill(t, v))
+                return table.get(field) or faker_values(fk, fk)(field)
+            split = "dev" if int(hashlib.sha256(t.encode()).hexdigest(), 16) % 2 else "test"
+            rows.append({**fill(t, v), "split": split})
     return rows
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for name, rows in (("pii", train_rows()), ("pii_test", test_rows())):
+    for name, rows in (("pii", train_rows()), ("pii_test", held_out_rows())):
         with open(os.path.join(OUT, f"{name}.jsonl"), "w") as f:
             for r in rows:
                 f.write(json.dumps(r) + "\n")

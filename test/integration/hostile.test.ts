@@ -28,6 +28,8 @@ const CORPUS: [string, string | Buffer][] = [
   ['top-level array', '[{"model":"auto"}]'],
   ['trailing garbage', '{"model":"auto","messages":[]} trailing'],
   ['NUL bytes', Buffer.from('{"model":"auto","messages":[{"role":"user","content":"a\u0000b"}]}\u0000')],
+  ['personal data in a routed prompt', chatBody('auto', 'My email is jane.doe@example.com and my card 4111 1111 1111 1111')],
+  ['personal data in an unreadable body', '{"model":"auto","messages":[{"role":"user","content":"jane.doe@example.com 4111 1111 1111 1111"}'],
   ['numbers at the edge', '{"model":"auto","temperature":1e999999,"n":-0.0e-0,"messages":[{"role":"user","content":"hi"}]}'],
 ];
 
@@ -47,6 +49,11 @@ describe('hostile request bodies through real Envoy', SUITE, () => {
       // Open mode never turns a client's body into a gateway error of its own.
       assert.notEqual(res.status, 503, `${name}: 503 ${res.headers.get('x-switchyard-failure')}`);
     }
+  });
+
+  it("kept prompt text out of Envoy's log", () => {
+    const log = stack().envoy.logTail(10_000);
+    for (const secret of ['jane.doe@example.com', '4111 1111 1111 1111', 'what is this integral']) assert.ok(!log.includes(secret), `logged: ${secret}`);
   });
 
   it('counted the bodies it could not read, and still routes afterwards', async () => {
