@@ -12,11 +12,13 @@ export function createCompositeClassifier(rules: Classifier, encoder: Classifier
       await Promise.all([rules.init(), encoder.init()]);
     },
     classify: async (input: ClassifyInput): Promise<Signals> => {
-      const [ruled, encoded] = await Promise.all([rules.classify(input), classifyOrSkip(encoder, input)]);
+      const started = performance.now();
+      const ruledAt = rules.classify(input).then((r) => ({ r, ms: performance.now() - started }));
+      const [{ r: ruled, ms: rulesMs }, encoded] = await Promise.all([ruledAt, classifyOrSkip(encoder, input)]);
       // The encoder leaves out a category below its confidence threshold, and the decision engine
       // ignores labels that name no configured category: both then fall to default_model.
       const category = ruled.category ?? encoded.category;
-      return { ...encoded, ...(category === undefined ? {} : { category }) };
+      return { ...encoded, ...(category === undefined ? {} : { category }), timings: { ...encoded.timings, rules: rulesMs } };
     },
     close: async () => {
       await Promise.all([rules.close?.(), encoder.close?.()]);

@@ -57,6 +57,8 @@ export interface Explanation {
   readonly chosen?: string;
   readonly fallbacks: readonly string[];
   readonly reasoning?: { readonly on: boolean; readonly family?: string };
+  /** Milliseconds per classification stage (rules, tokenize, encode, category, jailbreak, pii). */
+  readonly timings_ms?: Readonly<Record<string, number>>;
 }
 
 /** A decision plus the bounded labels it was made for (for metrics and logs, never prompt text). */
@@ -105,7 +107,12 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       ...(signals.jailbreak === undefined ? {} : { jailbreak: { detected: jailbroken, score: jailbreakScore as number } }),
       pii,
     };
-    const explain = (rest: Omit<Explanation, 'tenant' | 'signals'>): Explanation => ({ tenant, signals: explainSignals, ...rest });
+    const explain = (rest: Omit<Explanation, 'tenant' | 'signals'>): Explanation => ({
+      tenant,
+      signals: explainSignals,
+      ...rest,
+      ...(signals.timings === undefined ? {} : { timings_ms: signals.timings }),
+    });
 
     if (jailbroken && security.jailbreak.action === 'block') {
       return block(explain({ category: NO_CATEGORY, decided_by: REASON_JAILBREAK, candidates: [], fallbacks: [] }), 'jailbreak', 'Request blocked by policy: jailbreak or prompt injection detected', tenant);

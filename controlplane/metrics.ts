@@ -2,7 +2,7 @@
 // model names, reasons built from them) or by code (actions, error codes); prompt text never appears.
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Outcome } from './decide.ts';
+import { REASON_JAILBREAK, type Outcome } from './decide.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -12,6 +12,10 @@ export interface Metrics {
   setInferenceProvider(provider: string): void;
   /** A config version took effect: at startup, through this replica's API, or from the store. */
   configApplied(version: number, source: 'startup' | 'api' | 'store'): void;
+  /** An encoder batch of `size` sequences started. */
+  observeBatch(size: number): void;
+  /** Where the encoder queue depth is read from when metrics are scraped. */
+  setQueueDepthSource(read: () => number): void;
 }
 
 export function createMetrics(): Metrics {
@@ -47,6 +51,41 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const stages = new Histogram({
+    name: 'switchyard_classification_duration_seconds',
+    help: 'Time per classification stage of a decision: rules, tokenize, encode, and the category, jailbreak and pii heads',
+    labelNames: ['stage'] as const,
+    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+    registers: [registry],
+  });
+  const batches = new Histogram({
+    name: 'switchyard_encoder_batch_size',
+    help: 'Sequences per encoder run (micro-batching across concurrent requests)',
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  let queueDepth = () => 0;
+  new Gauge({
+    name: 'switchyard_encoder_queue_depth',
+    help: 'Sequences waiting for the encoder',
+    registers: [registry],
+    collect() {
+      this.set(queueDepth());
+    },
+  });
+  const pii = new Counter({
+    name: 'switchyard_pii_detections_total',
+    help: 'Trigger requests whose prompt contained PII, by entity type',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const jailbreaks = new Counter({
+    name: 'switchyard_jailbreak_detections_total',
+    help: 'Trigger requests detected as jailbreak or prompt injection, by what the policy did (block, route, allow)',
+    labelNames: ['action'] as const,
+    registers: [registry],
+  });
+
   const configVersion = new Gauge({
     name: 'switchyard_config_version',
     help: 'Version of the routing config in effect',
@@ -61,10 +100,19 @@ export function createMetrics(): Metrics {
 
   return {
     registry,
-    observeDecision: ({ decision, category, reason, tenant }, seconds) => {
+    observeDecision: ({ decision, category, reason, tenant, explanation }, seconds) => {
       const model = decision.action === 'route' ? decision.model : '';
       decisions.inc({ action: decision.action, category, model, reason, tenant });
       latency.observe({ action: decision.action }, seconds);
+      for (const [stage, ms] of Object.entries(explanation?.timings_ms ?? {})) stages.observe({ stage }, ms / 1000);
+      for (const type of explanation?.signals.pii ?? []) pii.inc({ type });
+      if (explanation?.signals.jailbreak?.detected) {
+        jailbreaks.inc({ action: decision.action === 'block' ? 'block' : reason === REASON_JAILBREAK ? 'route' : 'allow' });
+      }
+    },
+    observeBatch: (size) => batches.observe(size),
+    setQueueDepthSource: (read) => {
+      queueDepth = read;
     },
     countRejected: (code) => rejected.inc({ code }),
     setInferenceProvider: (name) => provider.set({ provider: name }, 1),

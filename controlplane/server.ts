@@ -83,7 +83,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const classifierFor = (config: Config): Classifier => {
     if (baseClassifier === undefined) {
       if (options.createClassifier !== undefined) baseClassifier = options.createClassifier(config);
-      else ({ classifier: baseClassifier, encoder } = createConfiguredClassifier(config, configPath));
+      else ({ classifier: baseClassifier, encoder } = createConfiguredClassifier(config, configPath, metrics.observeBatch));
       return baseClassifier;
     }
     // An injected classifier stands for the whole classifier and stays as it is.
@@ -137,6 +137,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     () => {
       readiness.ready = true;
       if (encoder?.provider !== undefined) metrics.setInferenceProvider(encoder.provider);
+      if (encoder !== undefined) {
+        const model = encoder;
+        metrics.setQueueDepthSource(() => model.queued);
+      }
     },
     (err: Error) => {
       readiness.problem = `classifier failed to load: ${err.message}`;

@@ -38,6 +38,8 @@ export interface Signals {
   readonly jailbreak?: JailbreakSignal;
   readonly pii?: PiiSignal;
   readonly embedding?: Float32Array;
+  /** Milliseconds per classification stage (e.g. rules, tokenize, encode, category, jailbreak, pii), for metrics. */
+  readonly timings?: Readonly<Record<string, number>>;
 }
 
 export interface Classifier {

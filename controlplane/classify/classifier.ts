@@ -32,6 +32,8 @@ export interface EncoderClassifierOptions {
   /** Tokens shared by consecutive windows, so an entity or an attack phrase is never cut in half. */
   windowOverlap?: number;
   warn?: (msg: string) => void;
+  /** Told the size of every encoder batch as it starts. */
+  onBatch?: (size: number) => void;
 }
 
 export interface CategoryResult {
@@ -49,7 +51,8 @@ export interface ClassifyResult {
   embedding?: number[];
   tokens: number;
   windows: number;
-  timings_ms: { tokenize: number; encode: number; heads: number; total: number };
+  /** `heads` is category + jailbreak + pii. */
+  timings_ms: { tokenize: number; encode: number; heads: number; category: number; jailbreak: number; pii: number; total: number };
 }
 
 export class InputError extends Error {
@@ -66,6 +69,8 @@ export interface EncoderClassifier extends Classifier {
   /** The ONNX execution provider in use ("cpu" or "cuda"); set after init(). */
   readonly provider: string | undefined;
   readonly limits: { maxChars: number; maxWindows: number };
+  /** Sequences waiting for the encoder right now. */
+  readonly queued: number;
   close(): Promise<void>;
 }
 
@@ -145,6 +150,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const custom = s.custom?.match(emb);
     // An operator-defined category is more specific than the generic head, so a confident match wins.
     if (custom && !custom.below_threshold) category = { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' };
+    const tCategory = performance.now();
 
     // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
     // head also scores 64-token slices of the token states (no extra encoder pass). Most suspicious wins.
@@ -157,6 +163,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       }
     }
 
+    const tJailbreak = performance.now();
     const learned = s.tokenHead
       ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))
       : [];
@@ -169,7 +176,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       ...(o.embedding ? { embedding: Array.from(emb) } : {}),
       tokens,
       windows: windows.length,
-      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: t3 - t2, total: t3 - t0 },
+      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: t3 - t2, category: tCategory - t2, jailbreak: tJailbreak - tCategory, pii: t3 - tJailbreak, total: t3 - t0 },
     };
   }
 
@@ -201,10 +208,14 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
         pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], source: 'encoder' },
         embedding: Float32Array.from(r.embedding!),
+        timings: { tokenize: r.timings_ms.tokenize, encode: r.timings_ms.encode, category: r.timings_ms.category, jailbreak: r.timings_ms.jailbreak, pii: r.timings_ms.pii },
       };
     },
     analyze,
     embed,
+    get queued() {
+      return state?.encoder.queued ?? 0;
+    },
     async close() {
       await state?.encoder.close();
       state = null;

@@ -23,6 +23,8 @@ export interface EncoderOptions {
   /** Cap on padded tokens (batch x longest sequence) in one run, bounding activation memory. */
   maxBatchTokens?: number;
   warn?: (msg: string) => void;
+  /** Told the size of every batch as it starts, for metrics. */
+  onBatch?: (size: number) => void;
 }
 
 export interface EncodedSequence {
@@ -65,6 +67,7 @@ export class Encoder {
   private readonly maxWaitMs: number;
   private readonly maxQueue: number;
   private readonly maxBatchTokens: number;
+  private readonly onBatch: (size: number) => void;
 
   private constructor(
     private readonly session: ort.InferenceSession,
@@ -77,6 +80,7 @@ export class Encoder {
     this.maxWaitMs = opts.maxWaitMs ?? 1;
     this.maxQueue = opts.maxQueue ?? 256;
     this.maxBatchTokens = opts.maxBatchTokens ?? 8192;
+    this.onBatch = opts.onBatch ?? (() => {});
   }
 
   static async create(opts: EncoderOptions): Promise<Encoder> {
@@ -160,6 +164,7 @@ export class Encoder {
     if (this.running || this.queue.length === 0) return;
     this.running = true;
     const batch = this.takeBatch();
+    this.onBatch(batch.length);
     try {
       const out = await this.forward(batch.map((p) => p.ids));
       batch.forEach((p, i) => p.resolve(out[i]));

@@ -25,7 +25,7 @@ export function encoderModelDir(config: Config, configPath: string): string {
  * Throws ModelMissingError before anything starts when the encoder is enabled and its files are
  * absent: a missing download is an installation problem, not something readiness should wait for.
  */
-export function createConfiguredClassifier(config: Config, configPath: string): ConfiguredClassifier {
+export function createConfiguredClassifier(config: Config, configPath: string, onBatch?: (size: number) => void): ConfiguredClassifier {
   const rules = createRuleClassifier(config.categories);
   if (!config.classifier.encoder) return { classifier: rules };
   const modelDir = encoderModelDir(config, configPath);
@@ -42,6 +42,7 @@ export function createConfiguredClassifier(config: Config, configPath: string): 
     jailbreakThreshold: classifier.jailbreak_threshold,
     // Copies: the config is deeply frozen, the classifier's options are plain mutable arrays.
     customCategories: classifier.custom_categories.map((c) => ({ ...c, examples: [...c.examples] })),
+    ...(onBatch === undefined ? {} : { onBatch }),
   });
   return { classifier: createCompositeClassifier(rules, encoder), encoder };
 }

@@ -44,6 +44,19 @@ describe('control plane with the encoder (default config)', () => {
     assert.match(metrics, /^switchyard_inference_provider\{provider="cpu"\} 1$/m);
   });
 
+  it('exports per-stage timings, batch sizes, queue depth and PII detections by type', async () => {
+    const res = await route(cp.port, 'Please email jane.doe@example.com about the invoice');
+    assert.equal(res.status, 200);
+    const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
+    for (const stage of ['rules', 'tokenize', 'encode', 'category', 'jailbreak', 'pii']) {
+      assert.match(metrics, new RegExp(`^switchyard_classification_duration_seconds_count\\{stage="${stage}"\\} [1-9]`, 'm'), stage);
+    }
+    assert.match(metrics, /^switchyard_encoder_batch_size_count [1-9]/m);
+    assert.match(metrics, /^switchyard_encoder_queue_depth 0$/m);
+    assert.match(metrics, /^switchyard_pii_detections_total\{type="EMAIL_ADDRESS"\} [1-9]/m);
+    assert.doesNotMatch(metrics, /jane\.doe/);
+  });
+
   it('serves /v1/classify and /v1/classify/batch', async () => {
     const one = await post(cp.port, '/v1/classify', { text: 'What is the derivative of f(x) = x^3?' });
     assert.equal(one.status, 200);
