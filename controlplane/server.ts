@@ -16,10 +16,11 @@ import { DEFAULT_CONFIG_PATH, loadConfigDocument } from './config/load.ts';
 import type { Config } from './config/schema.ts';
 import { createMemoryStore } from './config/store/memory.ts';
 import type { ConfigStore } from './config/store/types.ts';
-import { parseRouteRequest, RouteRequestError } from './contract.ts';
+import { parseRouteRequest, RouteRequestError, type RouteRequest } from './contract.ts';
 import { createDecisionEngine, type Outcome } from './decide.ts';
 import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening, type Timeouts } from './http.ts';
 import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, RETRY_AFTER_SECONDS } from './limits.ts';
+import { createLogger, type Logger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRuleClassifier } from './rules.ts';
 import type { Classifier } from './signals.ts';
@@ -46,6 +47,8 @@ export interface ControlPlaneOptions {
   readonly maxInFlight?: number;
   /** How long a client may take to send its headers, and its whole request (then 408). */
   readonly timeouts?: Timeouts;
+  /** Structured logs; info level (no decision lines) when omitted. */
+  readonly logger?: Logger;
   /**
    * Replaces the classifier the config asks for (rules, plus the encoder unless
    * `classifier.encoder: false`); such a classifier serves no /v1/classify.
@@ -106,7 +109,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const decisionApp = newApp();
   const adminApp = options.adminPort === undefined ? decisionApp : newApp();
   const limit = limitInFlight(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
-  addDecisionRoutes(decisionApp, { live, metrics, requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
+  addDecisionRoutes(decisionApp, { live, metrics, logger: options.logger ?? createLogger(), requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
   addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
   if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
   adminApp.get('/metrics', async (_req, res) => {
@@ -175,6 +178,7 @@ function newApp(): Express {
 interface DecisionDeps {
   readonly live: LiveConfig;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly requireReady: RequestHandler;
   readonly limit: RequestHandler;
   readonly maxBodyBytes: number;
@@ -182,7 +186,7 @@ interface DecisionDeps {
   readonly isReady: () => boolean;
 }
 
-function addDecisionRoutes(app: Express, { live, metrics, requireReady, limit, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
+function addDecisionRoutes(app: Express, { live, metrics, logger, requireReady, limit, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
   const countRejections: RequestHandler = (_req, res, next) => {
     res.on('finish', () => {
       if (res.statusCode >= 400) metrics.countRejected(String(res.locals.errorCode ?? res.statusCode));
@@ -192,7 +196,7 @@ function addDecisionRoutes(app: Express, { live, metrics, requireReady, limit, m
 
   const body = express.raw({ limit: maxBodyBytes, type: () => true });
   /** Parses a contract route request and decides under one config version; undefined once answered. */
-  const decideFor = async (req: Request, res: Response): Promise<Outcome | undefined> => {
+  const decideFor = async (req: Request, res: Response): Promise<{ outcome: Outcome; request: RouteRequest; version: number } | undefined> => {
     const parsed = parseJsonBody(req, res);
     if (parsed === undefined) return undefined;
     let request;
@@ -204,9 +208,9 @@ function addDecisionRoutes(app: Express, { live, metrics, requireReady, limit, m
       return undefined;
     }
     // Read once: the whole decision is made under one config version.
-    const { decide } = live.current();
+    const { decide, version } = live.current();
     try {
-      return await decide(request);
+      return { outcome: await decide(request), request, version };
     } catch (err) {
       if (!(err instanceof OverloadedError)) throw err;
       sendOverloaded(res, err);
@@ -217,16 +221,18 @@ function addDecisionRoutes(app: Express, { live, metrics, requireReady, limit, m
   // Any content type: the body is defined to be JSON whatever the client labelled it.
   app.post('/v1/route', countRejections, limit, requireReady, body, async (req, res) => {
     const started = process.hrtime.bigint();
-    const outcome = await decideFor(req, res);
-    if (outcome === undefined) return;
-    metrics.observeDecision(outcome, Number(process.hrtime.bigint() - started) / 1e9);
-    res.json(outcome.decision);
+    const decided = await decideFor(req, res);
+    if (decided === undefined) return;
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    metrics.observeDecision(decided.outcome, seconds);
+    logger.decision(decided.outcome, decided.request, seconds, decided.version);
+    res.json(decided.outcome.decision);
   });
   app.all('/v1/route', methodNotAllowed(['POST']));
 
   // The same decision, with its whole explanation, for operators: nothing is routed or counted.
   app.post('/v1/route/explain', limit, requireReady, body, async (req, res) => {
-    const outcome = await decideFor(req, res);
+    const outcome = (await decideFor(req, res))?.outcome;
     if (outcome === undefined) return;
     res.json({ decision: outcome.decision, category: outcome.category, reason: outcome.reason, tenant: outcome.tenant, explanation: outcome.explanation ?? null });
   });

@@ -2,6 +2,7 @@
 
 import { ConfigError } from '../controlplane/config/load.ts';
 import { readAdminToken } from '../controlplane/admin/auth.ts';
+import { createLogger, LOG_LEVELS, type LogLevel } from '../controlplane/log.ts';
 import { startControlPlane } from '../controlplane/server.ts';
 import { openStore } from './store-flags.ts';
 import { startDemoLLM } from '../demo/llm.ts';
@@ -10,7 +11,7 @@ import { models, USAGE as MODELS_USAGE } from './models.ts';
 import { up, USAGE as UP_USAGE } from './up.ts';
 
 const CONTROLPLANE_USAGE =
-  'switchyard controlplane --port N [--host 127.0.0.1] [--admin-port N] [--config FILE] [--state-dir DIR | --store kubernetes:NAMESPACE/CONFIGMAP] [--admin-token-file FILE] [--wasm FILE]';
+  'switchyard controlplane --port N [--host 127.0.0.1] [--admin-port N] [--config FILE] [--state-dir DIR | --store kubernetes:NAMESPACE/CONFIGMAP] [--admin-token-file FILE] [--wasm FILE] [--log-level info|debug] [--log-prompts]';
 const DEMO_LLM_USAGE = 'switchyard demo-llm --port N --models a,b [--host 127.0.0.1]';
 
 // Further commands register here.
@@ -28,7 +29,13 @@ const COMMANDS: Record<string, Command> = {
         store: { type: 'string' },
         'admin-token-file': { type: 'string' },
         wasm: { type: 'string' },
+        'log-level': { type: 'string' },
+        'log-prompts': { type: 'boolean' },
       });
+      const level = flags['log-level'] ?? 'info';
+      if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+        throw new UsageError(`switchyard controlplane: --log-level must be one of ${LOG_LEVELS.join(', ')}, got "${level}"`);
+      }
       const host = flags.host ?? '127.0.0.1';
       const port = portFlag('controlplane', '--port', flags.port);
       const adminPort = flags['admin-port'] === undefined ? undefined : portFlag('controlplane', '--admin-port', flags['admin-port']);
@@ -42,6 +49,7 @@ const COMMANDS: Record<string, Command> = {
         store,
         adminToken: readAdminToken(flags['admin-token-file']),
         wasmFile: flags.wasm,
+        logger: createLogger({ level: level as LogLevel, logPrompts: flags['log-prompts'] === true }),
       });
       console.log(`switchyard: control plane on http://${host}:${server.port}${adminPort === undefined ? '' : `, admin API on http://${host}:${server.adminPort}`} (config store: ${store.description})`);
       // A classifier that cannot load (no GPU for device: cuda, a broken model) never becomes

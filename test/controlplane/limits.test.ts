@@ -101,9 +101,9 @@ describe('graceful stop', () => {
 });
 
 describe('prompts stay out of logs and metrics', () => {
-  it('a run with PII prompts prints and exports none of them', { timeout: 60_000 }, async () => {
+  it('a run with PII prompts prints and exports none of them, even logging every decision', { timeout: 60_000 }, async () => {
     const port = await freePort();
-    const { child, output } = await startControlPlaneProcess(['--port', String(port), '--config', configPath]);
+    const { child, output } = await startControlPlaneProcess(['--port', String(port), '--config', configPath, '--log-level', 'debug']);
     try {
       const secrets = ['jane.doe@example.com', '4111 1111 1111 1111', '078-05-1120', 'Jane Doe'];
       for (const secret of secrets) {
@@ -112,6 +112,11 @@ describe('prompts stay out of logs and metrics', () => {
         await route(port, JSON.stringify({ ...ROUTE, prompt: `${secret}`, stream: 'yes' }));
       }
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      // One JSON line per decision, with its labels and explanation.
+      const decisions = output().split('\n').filter((line) => line.includes('"msg":"decision"')).map((line) => JSON.parse(line) as Record<string, unknown>);
+      assert.equal(decisions.length, secrets.length);
+      assert.deepEqual(Object.keys(decisions[0] ?? {}), ['time', 'level', 'msg', 'action', 'model', 'category', 'reason', 'tenant', 'api', 'stream', 'config_version', 'duration_ms', 'explanation']);
+      assert.equal(decisions[0]?.category, 'alpha');
       for (const secret of secrets) {
         assert.ok(!output().includes(secret), `printed: ${secret}`);
         assert.ok(!metrics.includes(secret), `exported: ${secret}`);
@@ -144,5 +149,31 @@ describe('slow clients', () => {
     } finally {
       await cp.close();
     }
+  });
+});
+
+describe('--log-prompts', () => {
+  it('adds prompt and system prompt to decision lines only when asked', { timeout: 60_000 }, async () => {
+    const port = await freePort();
+    const { child, output } = await startControlPlaneProcess(['--port', String(port), '--config', configPath, '--log-level', 'debug', '--log-prompts']);
+    try {
+      await route(port, JSON.stringify({ ...ROUTE, prompt: 'hello prompt', system: 'the system' }));
+      const line = output().split('\n').find((l) => l.includes('"msg":"decision"'));
+      assert.ok(line !== undefined, output());
+      const entry = JSON.parse(line) as { prompt?: string; system?: string };
+      assert.equal(entry.prompt, 'hello prompt');
+      assert.equal(entry.system, 'the system');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+  });
+
+  it('--log-level takes only known levels', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { BIN } = await import('../cli-process.ts');
+    const run = spawnSync(process.execPath, [BIN, 'controlplane', '--port', '1', '--log-level', 'verbose'], { encoding: 'utf8' });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /--log-level must be one of error, warn, info, debug, got "verbose"/);
   });
 });
