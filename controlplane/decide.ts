@@ -57,7 +57,7 @@ export interface Explanation {
   readonly chosen?: string;
   readonly fallbacks: readonly string[];
   readonly reasoning?: { readonly on: boolean; readonly family?: string };
-  /** Milliseconds per classification stage (rules, tokenize, encode, category, jailbreak, pii). */
+  /** Milliseconds per classification stage (rules, tokenize, encode, category, jailbreak, pii) and for the whole classification (classify). */
   readonly timings_ms?: Readonly<Record<string, number>>;
 }
 
@@ -96,7 +96,9 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       return { decision: { version: CONTRACT_VERSION, action: 'pass' }, category: NO_CATEGORY, reason: REASON_NOT_TRIGGER, tenant };
     }
     const policy = policies.get(tenant) ?? base;
+    const classifyStarted = performance.now();
     const signals = await classifier.classify({ prompt: request.prompt, ...(request.system === undefined ? {} : { system: request.system }) });
+    const timings = { ...signals.timings, classify: performance.now() - classifyStarted };
     const jailbreakScore = signals.jailbreak?.confidence;
     const jailbroken =
       signals.jailbreak !== undefined &&
@@ -111,7 +113,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       tenant,
       signals: explainSignals,
       ...rest,
-      ...(signals.timings === undefined ? {} : { timings_ms: signals.timings }),
+      timings_ms: timings,
     });
 
     if (jailbroken && security.jailbreak.action === 'block') {

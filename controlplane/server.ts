@@ -21,6 +21,7 @@ import { createDecisionEngine, type Outcome } from './decide.ts';
 import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening, type Timeouts } from './http.ts';
 import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, RETRY_AFTER_SECONDS } from './limits.ts';
 import { createLogger, type Logger } from './log.ts';
+import { createTracing, type Tracing } from './telemetry/tracing.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRuleClassifier } from './rules.ts';
 import type { Classifier } from './signals.ts';
@@ -49,6 +50,8 @@ export interface ControlPlaneOptions {
   readonly timeouts?: Timeouts;
   /** Structured logs; info level (no decision lines) when omitted. */
   readonly logger?: Logger;
+  /** Traces of decisions; none when omitted. Closed with the control plane. */
+  readonly tracing?: Tracing;
   /**
    * Replaces the classifier the config asks for (rules, plus the encoder unless
    * `classifier.encoder: false`); such a classifier serves no /v1/classify.
@@ -109,7 +112,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const decisionApp = newApp();
   const adminApp = options.adminPort === undefined ? decisionApp : newApp();
   const limit = limitInFlight(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
-  addDecisionRoutes(decisionApp, { live, metrics, logger: options.logger ?? createLogger(), requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
+  const tracing = options.tracing ?? createTracing();
+  addDecisionRoutes(decisionApp, { live, metrics, logger: options.logger ?? createLogger(), tracing, requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
   addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
   if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
   adminApp.get('/metrics', async (_req, res) => {
@@ -161,6 +165,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     close: async () => {
       await Promise.all(servers.map((s) => s.close()));
       await live.close();
+      await tracing.close();
       // Closing mid-load would leave the loaded model behind; let loading finish first.
       await ready.catch(() => {});
       await classifier.close?.();
@@ -179,6 +184,7 @@ interface DecisionDeps {
   readonly live: LiveConfig;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  readonly tracing: Tracing;
   readonly requireReady: RequestHandler;
   readonly limit: RequestHandler;
   readonly maxBodyBytes: number;
@@ -186,7 +192,7 @@ interface DecisionDeps {
   readonly isReady: () => boolean;
 }
 
-function addDecisionRoutes(app: Express, { live, metrics, logger, requireReady, limit, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
+function addDecisionRoutes(app: Express, { live, metrics, logger, tracing, requireReady, limit, maxBodyBytes, encoder, isReady }: DecisionDeps): void {
   const countRejections: RequestHandler = (_req, res, next) => {
     res.on('finish', () => {
       if (res.statusCode >= 400) metrics.countRejected(String(res.locals.errorCode ?? res.statusCode));
@@ -220,12 +226,14 @@ function addDecisionRoutes(app: Express, { live, metrics, logger, requireReady, 
 
   // Any content type: the body is defined to be JSON whatever the client labelled it.
   app.post('/v1/route', countRejections, limit, requireReady, body, async (req, res) => {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const decided = await decideFor(req, res);
     if (decided === undefined) return;
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const ended = performance.now();
+    const seconds = (ended - started) / 1000;
     metrics.observeDecision(decided.outcome, seconds);
     logger.decision(decided.outcome, decided.request, seconds, decided.version);
+    tracing.decision(decided.request, decided.outcome, performance.timeOrigin + started, performance.timeOrigin + ended, decided.version);
     res.json(decided.outcome.decision);
   });
   app.all('/v1/route', methodNotAllowed(['POST']));

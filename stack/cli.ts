@@ -4,6 +4,7 @@ import { ConfigError } from '../controlplane/config/load.ts';
 import { readAdminToken } from '../controlplane/admin/auth.ts';
 import { createLogger, LOG_LEVELS, type LogLevel } from '../controlplane/log.ts';
 import { startControlPlane } from '../controlplane/server.ts';
+import { createTracing } from '../controlplane/telemetry/tracing.ts';
 import { openStore } from './store-flags.ts';
 import { startDemoLLM } from '../demo/llm.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, portFlag, runUntilStopped, UsageError, type Command } from './command.ts';
@@ -11,7 +12,7 @@ import { models, USAGE as MODELS_USAGE } from './models.ts';
 import { up, USAGE as UP_USAGE } from './up.ts';
 
 const CONTROLPLANE_USAGE =
-  'switchyard controlplane --port N [--host 127.0.0.1] [--admin-port N] [--config FILE] [--state-dir DIR | --store kubernetes:NAMESPACE/CONFIGMAP] [--admin-token-file FILE] [--wasm FILE] [--log-level info|debug] [--log-prompts]';
+  'switchyard controlplane --port N [--host 127.0.0.1] [--admin-port N] [--config FILE] [--state-dir DIR | --store kubernetes:NAMESPACE/CONFIGMAP] [--admin-token-file FILE] [--wasm FILE] [--log-level info|debug] [--log-prompts] [--otlp-endpoint URL]';
 const DEMO_LLM_USAGE = 'switchyard demo-llm --port N --models a,b [--host 127.0.0.1]';
 
 // Further commands register here.
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, Command> = {
         wasm: { type: 'string' },
         'log-level': { type: 'string' },
         'log-prompts': { type: 'boolean' },
+        'otlp-endpoint': { type: 'string' },
       });
       const level = flags['log-level'] ?? 'info';
       if (!(LOG_LEVELS as readonly string[]).includes(level)) {
@@ -50,6 +52,8 @@ const COMMANDS: Record<string, Command> = {
         adminToken: readAdminToken(flags['admin-token-file']),
         wasmFile: flags.wasm,
         logger: createLogger({ level: level as LogLevel, logPrompts: flags['log-prompts'] === true }),
+        // The standard OpenTelemetry variable works too; the flag wins.
+        tracing: createTracing({ endpoint: flags['otlp-endpoint'] ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT }),
       });
       console.log(`switchyard: control plane on http://${host}:${server.port}${adminPort === undefined ? '' : `, admin API on http://${host}:${server.adminPort}`} (config store: ${store.description})`);
       // A classifier that cannot load (no GPU for device: cuda, a broken model) never becomes
