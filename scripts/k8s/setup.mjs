@@ -4,7 +4,8 @@
 //   bin/kubectl-validate, bin/egctl      built from the Go module proxy with `go install`
 //   bin/kustomize                        only when no kubectl is on PATH
 //   bin/kube-apiserver, bin/etcd         a real API server for the Kubernetes config store test
-//   crds/gateway-api/, crds/envoy-gateway/, crds/ai-gateway/   CRDs at the pinned versions
+//   bin/prometheus                       evaluates the Grafana dashboard's queries (test/observability)
+//   crds/gateway-api/, crds/envoy-gateway/, crds/ai-gateway/, crds/prometheus-operator/   CRDs at the pinned versions
 //   gopath/, gomodcache/, gocache/       the Go caches the builds use
 //   state.json                           what is present, at which version, and how long it took
 // Everything already present at the pinned version is reused, so a warm run takes seconds.
@@ -200,6 +201,7 @@ function crds(state, env) {
     gatewayApi: versions.gatewayApi,
     envoyGateway: versions.envoyGateway,
     aiGateway: versions.aiGateway,
+    prometheusOperator: versions.prometheusOperator,
   };
   state.crds ??= {};
   const ok = (key) => state.crds[key]?.version === want[key] && existsSync(state.crds[key].dir ?? '/nonexistent');
@@ -220,6 +222,14 @@ function crds(state, env) {
     const n = copyCrds(join(dir, 'charts', 'gateway-helm', 'crds', 'generated'), (f) => f.startsWith('gateway.envoyproxy.io_'), to);
     state.crds.envoyGateway = { version: versions.envoyGateway, dir: to, files: n, source: `${modules.envoyGateway} charts/gateway-helm/crds/generated` };
     log(`Envoy Gateway ${versions.envoyGateway} CRDs: ${n} files`);
+  }
+  if (!ok('prometheusOperator')) {
+    const { dir, error } = modDir(modules.prometheusOperator, versions.prometheusOperator, env);
+    if (!dir) throw new Error(`Prometheus Operator CRDs: ${error}`);
+    const to = join(crdDir, 'prometheus-operator');
+    const n = copyCrds(join(dir, 'example', 'prometheus-operator-crd'), (f) => f === 'monitoring.coreos.com_servicemonitors.yaml' || f === 'monitoring.coreos.com_podmonitors.yaml', to);
+    state.crds.prometheusOperator = { version: versions.prometheusOperator, dir: to, files: n, source: `${modules.prometheusOperator} example/prometheus-operator-crd` };
+    log(`Prometheus Operator ${versions.prometheusOperator} CRDs: ${n} files`);
   }
   if (!ok('aiGateway')) {
     const to = join(crdDir, 'ai-gateway');
@@ -257,6 +267,7 @@ export function setup() {
   goBuildPinned(state, 'egctl', modules.envoyGateway, modules.egctl, versions.envoyGateway, 'egctl', env);
   etcd(state, env);
   kubeApiserver(state, env);
+  goBuildPinned(state, 'prometheus', modules.prometheus, modules.prometheusCmd, versions.prometheus, 'prometheus', env);
 
   // Rendering: kubectl's built-in kustomize when there is a kubectl, else the standalone kustomize.
   const kubectl = onPath('kubectl');

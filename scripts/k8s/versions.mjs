@@ -16,6 +16,11 @@ export const versions = {
   // The API server (and the etcd it stores into) that the Kubernetes config store is tested against.
   kubeApiserver: 'v1.34.4',
   etcd: 'v3.6.6',
+  // ServiceMonitor and PodMonitor of manifests/monitoring are validated against these CRDs.
+  prometheusOperator: 'v0.85.0',
+  // The Prometheus that evaluates the Grafana dashboard's queries in a test (Go module v0.307 is
+  // Prometheus 3.7).
+  prometheus: 'v0.307.3',
 };
 
 export const modules = {
@@ -28,4 +33,7 @@ export const modules = {
   kubernetes: 'k8s.io/kubernetes',
   kubeApiserver: 'k8s.io/kubernetes/cmd/kube-apiserver',
   etcdServer: 'go.etcd.io/etcd/server/v3',
+  prometheusOperator: 'github.com/prometheus-operator/prometheus-operator',
+  prometheus: 'github.com/prometheus/prometheus',
+  prometheusCmd: 'github.com/prometheus/prometheus/cmd/prometheus',
 };

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
 import { cacheDir, configModels, find, kustomizations, manifestsDir, parse, render, type K8sObject } from './helpers.ts';
 
-const expectedKustomizations = ['ai-gateway', 'base', 'demo', 'envoy-gateway', 'envoy-gateway/core', 'overlays/gpu'];
+const expectedKustomizations = ['ai-gateway', 'base', 'demo', 'envoy-gateway', 'envoy-gateway/core', 'monitoring', 'overlays/gpu'];
 
 describe('kustomize renders', () => {
   it('finds exactly the expected kustomizations', () => {
