@@ -93,7 +93,8 @@ export function parseRouteRequest(body: unknown): RouteRequest {
   };
 }
 
-function readHeaders(value: unknown, issues: Issues): Record<string, string> {
+/** The `headers` object of a route request: string values only; names as given. */
+export function readHeaders(value: unknown, issues: Issues): Record<string, string> {
   if (value === undefined) return {};
   if (!isObject(value)) {
     issues.add('headers', `expected an object of strings, got ${typeName(value)}`);

@@ -5,6 +5,7 @@
 import type { Strategy, TenantOverride } from './config/policy.ts';
 import { NO_CATEGORY, type CategoryConfig, type Config, type ModelConfig } from './config/schema.ts';
 import { CONTRACT_VERSION, type Decision, type RouteRequest } from './contract.ts';
+import { compactExplanation, type ConsideredModel, type Explanation } from './policy/explanation.ts';
 import { reasoningPatch } from './policy/reasoning.ts';
 import { pickBest, pickCheapestWithinMargin, type Candidate } from './policy/strategies.ts';
 import type { CategorySignal, Classifier, Signals } from './signals.ts';
@@ -27,39 +28,7 @@ export const TENANT_NONE = 'none';
 export const TENANT_OTHER = 'other';
 
 const MAX_FALLBACKS = 4;
-const MAX_EXPLAIN_BYTES = 256;
-// Output tokens assumed when estimating what a request will cost: only the order between models
-// matters, and a fixed answer length keeps that order the order of their prices.
-const ASSUMED_OUTPUT_TOKENS = 256;
-
-/** One model considered for the request. */
-export interface ConsideredModel {
-  readonly model: string;
-  readonly score: number;
-  readonly est_cost_usd: number | null;
-  /** Why it could not be chosen, when it could not. */
-  readonly excluded?: string;
-}
-
-/** How a decision was reached: the whole of it for /v1/route/explain, compactly in a header. */
-export interface Explanation {
-  readonly tenant: string;
-  readonly signals: {
-    readonly category?: CategorySignal;
-    readonly jailbreak?: { readonly detected: boolean; readonly score: number };
-    readonly pii: readonly string[];
-  };
-  readonly category: string;
-  /** What settled it: a rule or head signal, a strategy, the default, or a security action. */
-  readonly decided_by: string;
-  readonly strategy?: Strategy;
-  readonly candidates: readonly ConsideredModel[];
-  readonly chosen?: string;
-  readonly fallbacks: readonly string[];
-  readonly reasoning?: { readonly on: boolean; readonly family?: string };
-  /** Milliseconds per classification stage (rules, tokenize, encode, category, jailbreak, pii) and for the whole classification (classify). */
-  readonly timings_ms?: Readonly<Record<string, number>>;
-}
+const JAILBREAK_MESSAGE = 'Request blocked by policy: jailbreak or prompt injection detected';
 
 /** A decision plus the bounded labels it was made for (for metrics and logs, never prompt text). */
 export interface Outcome {
@@ -117,14 +86,16 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     });
 
     if (jailbroken && security.jailbreak.action === 'block') {
-      return block(explain({ category: NO_CATEGORY, decided_by: REASON_JAILBREAK, candidates: [], fallbacks: [] }), 'jailbreak', 'Request blocked by policy: jailbreak or prompt injection detected', tenant);
+      return block(explain({ category: NO_CATEGORY, decided_by: REASON_JAILBREAK, candidates: [], fallbacks: [] }), 'jailbreak', JAILBREAK_MESSAGE, tenant);
     }
 
-    const { category, reason, ranked } = jailbroken && security.jailbreak.action === 'route'
+    const jailbreakRoute = jailbroken && security.jailbreak.action === 'route';
+    const { category, reason, ranked } = jailbreakRoute
       ? { category: NO_CATEGORY, reason: REASON_JAILBREAK, ranked: [{ name: security.jailbreak.model as string, score: 1 }] }
       : categorize(signals, categories, routing.confidence_threshold, routing.low_confidence_model ?? policy.defaultModel, policy.defaultModel);
     const categoryConfig = categories.get(category);
     const useReasoning = categoryConfig?.use_reasoning ?? false;
+    // About 4 characters a token: the estimate only has to order the candidates by price.
     const inputTokens = Math.ceil((request.prompt.length + (request.system?.length ?? 0)) / 4);
 
     const mayReceive = (name: string) => {
@@ -133,7 +104,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     };
     const considered: ConsideredModel[] = ranked.map(({ name, score }) => {
       const model = models.get(name) as ModelConfig;
-      const cost = model.pricing === undefined ? null : (inputTokens * model.pricing.input_per_1m + ASSUMED_OUTPUT_TOKENS * model.pricing.output_per_1m) / 1e6;
+      const cost = model.pricing === undefined ? null : (inputTokens * model.pricing.input_per_1m + routing.expected_output_tokens * model.pricing.output_per_1m) / 1e6;
       const excluded =
         policy.allowed !== undefined && !policy.allowed.has(name)
           ? `not in allowed_models of tenant ${tenant}`
@@ -142,15 +113,22 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
             : undefined;
       return { model: name, score, est_cost_usd: cost, ...(excluded === undefined ? {} : { excluded }) };
     });
+    // The model to use when no ranked candidate may be: the default, except for a jailbreak, which
+    // goes to its designated model or nowhere.
+    const lastResort = jailbreakRoute ? undefined : policy.defaultModel;
     // The choice the strategy makes before personal data is considered; the PII policy then either
     // blocks it or moves to the best model that may receive what the prompt contains.
     const permitted = considered.filter((c) => policy.allowed === undefined || policy.allowed.has(c.model));
-    const preferred = chooseAmong(permitted, policy.strategy, policy.margin) ?? policy.defaultModel;
+    const preferred = chooseAmong(permitted, policy.strategy, policy.margin) ?? lastResort;
+    if (preferred === undefined) {
+      return block(explain({ category, decided_by: REASON_JAILBREAK, candidates: considered, fallbacks: [] }), 'jailbreak', JAILBREAK_MESSAGE, tenant);
+    }
     const eligible = permitted.filter((c) => mayReceive(c.model));
+    const resortEligible = lastResort !== undefined && mayReceive(lastResort) ? lastResort : undefined;
     let choice = preferred;
     let routeReason = reason;
     if (!mayReceive(preferred)) {
-      const alternative = chooseAmong(eligible, policy.strategy, policy.margin) ?? (mayReceive(policy.defaultModel) ? policy.defaultModel : undefined);
+      const alternative = chooseAmong(eligible, policy.strategy, policy.margin) ?? resortEligible;
       if (security.pii.action === 'block' || alternative === undefined) {
         return block(
           explain({ category, decided_by: REASON_PII, candidates: considered, fallbacks: [] }),
@@ -165,7 +143,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     const strategyUsed = permitted.length > 1;
     const decidedBy = routeReason !== reason || !strategyUsed || reason === REASON_JAILBREAK ? routeReason : `${reason};${policy.strategy}`;
     const chosenModel = models.get(choice) as ModelConfig;
-    const fallbacks = fallbacksFor(choice, eligible, policy.defaultModel, models, useReasoning);
+    const fallbacks = fallbacksFor(choice, eligible, resortEligible, models, useReasoning);
     const explanation = explain({
       category,
       decided_by: decidedBy,
@@ -229,15 +207,15 @@ function chooseAmong(eligible: readonly ConsideredModel[], strategy: Strategy, m
 
 /**
  * Where Envoy goes when the chosen model's backend fails: the other eligible candidates by score,
- * then the default model; a category that wants reasoning only falls back to models that can reason.
+ * then the last resort (the default model, when it may receive the prompt); a category that wants
+ * reasoning only falls back to models that can reason.
  */
-function fallbacksFor(choice: string, eligible: readonly ConsideredModel[], defaultModel: string, models: ReadonlyMap<string, ModelConfig>, useReasoning: boolean): string[] {
+function fallbacksFor(choice: string, eligible: readonly ConsideredModel[], lastResort: string | undefined, models: ReadonlyMap<string, ModelConfig>, useReasoning: boolean): string[] {
   const names = [...eligible].sort((a, b) => b.score - a.score).map((c) => c.model);
-  if (eligible.length > 0) names.push(defaultModel);
+  if (eligible.length > 0 && lastResort !== undefined) names.push(lastResort);
   const out: string[] = [];
   for (const name of names) {
     if (name === choice || out.includes(name)) continue;
-    if (!eligible.some((c) => c.model === name) && name !== defaultModel) continue;
     if (useReasoning && models.get(name)?.reasoning === undefined) continue;
     out.push(name);
     if (out.length === MAX_FALLBACKS) break;
@@ -248,25 +226,6 @@ function fallbacksFor(choice: string, eligible: readonly ConsideredModel[], defa
 /** Compact and bounded, e.g. "rule:math:keyword". */
 function reasonOf(signal: CategorySignal): string {
   return [signal.source, signal.label, signal.evidence].filter((part) => part !== undefined && part !== '').join(':');
-}
-
-/**
- * The explanation in one header value: printable ASCII, at most 256 bytes, no prompt text, e.g.
- * `cat=math@0.93 by=rule:math:keyword;cheapest_within_margin pick=math-model fb=general pii=- jb=0.01`.
- */
-export function compactExplanation(e: Explanation): string {
-  const parts = [
-    `cat=${e.category}${e.signals.category === undefined ? '' : `@${e.signals.category.confidence.toFixed(2)}`}`,
-    `by=${e.decided_by}`,
-    ...(e.chosen === undefined ? [] : [`pick=${e.chosen}`]),
-    `fb=${e.fallbacks.length === 0 ? '-' : e.fallbacks.join(',')}`,
-    `pii=${e.signals.pii.length === 0 ? '-' : e.signals.pii.join(',')}`,
-    ...(e.signals.jailbreak === undefined ? [] : [`jb=${e.signals.jailbreak.score.toFixed(2)}`]),
-    ...(e.reasoning === undefined ? [] : [`think=${e.reasoning.on ? 'on' : 'off'}`]),
-  ];
-  let text = parts.join(' ');
-  if (text.length > MAX_EXPLAIN_BYTES) text = `${text.slice(0, MAX_EXPLAIN_BYTES - 3)}...`;
-  return text;
 }
 
 function block(explanation: Explanation, code: string, message: string, tenant: string): Outcome {

@@ -1,6 +1,6 @@
 // A bound on what the control plane takes on at once: the number of decisions in flight.
 
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { sendError } from './http.ts';
 
 export const DEFAULT_MAX_IN_FLIGHT = 256;
@@ -31,4 +31,10 @@ export function limitInFlight(max: number, onReject: () => void = () => {}): Req
     res.once('close', release);
     next();
   };
+}
+
+/** 429 with Retry-After for an OverloadedError (the encoder queue is full, which passes within moments). */
+export function sendOverloaded(res: Response, err: { readonly message: string; readonly code: string }): void {
+  res.set('retry-after', RETRY_AFTER_SECONDS);
+  sendError(res, 429, err.message, err.code);
 }

@@ -19,10 +19,11 @@ import type { ConfigStore } from './config/store/types.ts';
 import { parseRouteRequest, RouteRequestError, type RouteRequest } from './contract.ts';
 import { createDecisionEngine, type Outcome } from './decide.ts';
 import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening, type Timeouts } from './http.ts';
-import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, RETRY_AFTER_SECONDS } from './limits.ts';
+import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, sendOverloaded } from './limits.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createTracing, type Tracing } from './telemetry/tracing.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { createExplainRouter } from './policy/explain-route.ts';
 import { createRuleClassifier } from './rules.ts';
 import type { Classifier } from './signals.ts';
 
@@ -238,13 +239,7 @@ function addDecisionRoutes(app: Express, { live, metrics, logger, tracing, requi
   });
   app.all('/v1/route', methodNotAllowed(['POST']));
 
-  // The same decision, with its whole explanation, for operators: nothing is routed or counted.
-  app.post('/v1/route/explain', limit, requireReady, body, async (req, res) => {
-    const outcome = (await decideFor(req, res))?.outcome;
-    if (outcome === undefined) return;
-    res.json({ decision: outcome.decision, category: outcome.category, reason: outcome.reason, tenant: outcome.tenant, explanation: outcome.explanation ?? null });
-  });
-  app.all('/v1/route/explain', methodNotAllowed(['POST']));
+  app.use(createExplainRouter({ live, before: [limit, requireReady, body] }));
 
   const createdAt = Math.floor(Date.now() / 1000);
   app.get('/v1/models', (_req, res) => {
@@ -275,10 +270,4 @@ function addHealthRoutes(app: Express, requireReady: RequestHandler, provider: (
     res.json({ status: 'ready', classifier: { encoder: name !== undefined, provider: name ?? null } });
   });
   app.all('/readyz', methodNotAllowed(['GET']));
-}
-
-/** 429 with Retry-After: the encoder queue is full, which passes within moments. */
-function sendOverloaded(res: Response, err: OverloadedError): void {
-  res.set('retry-after', RETRY_AFTER_SECONDS);
-  sendError(res, 429, err.message, err.code);
 }

@@ -90,6 +90,8 @@ export interface RoutingPolicy {
   readonly confidence_threshold: number;
   /** Where low-confidence prompts go; default_model when absent. */
   readonly low_confidence_model?: string;
+  /** Answer length assumed when comparing what models would charge for a request. */
+  readonly expected_output_tokens: number;
 }
 
 export interface SecurityPolicy {
@@ -120,7 +122,7 @@ export interface TenantsPolicy {
   readonly overrides: Readonly<Record<string, TenantOverride>>;
 }
 
-export const DEFAULT_ROUTING: RoutingPolicy = { strategy: 'best_score', quality_margin: 0.02, confidence_threshold: 0 };
+export const DEFAULT_ROUTING: RoutingPolicy = { strategy: 'best_score', quality_margin: 0.02, confidence_threshold: 0, expected_output_tokens: 256 };
 export const DEFAULT_SECURITY: SecurityPolicy = { jailbreak: { action: 'allow' }, pii: { action: 'block' } };
 export const DEFAULT_TENANTS: TenantsPolicy = { header: 'x-switchyard-tenant', overrides: {} };
 
@@ -237,7 +239,7 @@ export function readCategoryPolicy(item: Obj, path: string, issues: Issues, chec
 export function readRouting(raw: Obj, issues: Issues, checkModel: (name: string, path: string) => void): RoutingPolicy {
   const section = readMapping(raw, 'routing', '', issues);
   if (section === undefined) return DEFAULT_ROUTING;
-  checkKnownKeys(section, 'routing', ['strategy', 'quality_margin', 'confidence_threshold', 'low_confidence_model'], issues);
+  checkKnownKeys(section, 'routing', ['strategy', 'quality_margin', 'confidence_threshold', 'low_confidence_model', 'expected_output_tokens'], issues);
   const low = readString(section, 'low_confidence_model', 'routing', issues, { required: false });
   if (low !== undefined) checkModel(low, 'routing.low_confidence_model');
   return defined({
@@ -245,6 +247,8 @@ export function readRouting(raw: Obj, issues: Issues, checkModel: (name: string,
     quality_margin: readNumber(section, 'quality_margin', 'routing', issues, FRACTION) ?? DEFAULT_ROUTING.quality_margin,
     confidence_threshold: readNumber(section, 'confidence_threshold', 'routing', issues, FRACTION) ?? DEFAULT_ROUTING.confidence_threshold,
     low_confidence_model: low,
+    expected_output_tokens:
+      readNumber(section, 'expected_output_tokens', 'routing', issues, { required: false, integer: true, min: 1, max: 1_000_000 }) ?? DEFAULT_ROUTING.expected_output_tokens,
   });
 }
 

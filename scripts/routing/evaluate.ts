@@ -22,6 +22,8 @@ import { nearest } from './knn.ts';
 import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, EMB_PREFIX, REPO_ROOT } from './paths.ts';
 import { svgPlot, type Series } from './plot.ts';
 import { loadPrices, requestCost } from './prices.ts';
+import type { CategorySignal } from '../../controlplane/signals.ts';
+import { categoryName, tableRouter, type TableRouter } from './policy-config.ts';
 import { neighborScores, normalizeCategory, pickCheapestWithinMargin, scoresFor, type Neighbor, type RoutingTable } from './strategies.ts';
 
 const { values } = parseArgs({
@@ -61,18 +63,18 @@ function evalCase(q: QuestionRecord): EvalCase {
  * The product classifier exactly as the control plane runs it (tokenizer, encoder, category head and
  * its threshold: analyze()), plus the cached embeddings the kNN strategy needs; or why unavailable.
  */
-async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, string | undefined> } | string> {
+async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, CategorySignal | undefined> } | string> {
   const modelPath = join(defaultModelDir(), 'model.onnx');
   if (!existsSync(modelPath)) return `encoder (${modelPath}) missing`;
   const emb = loadEmbeddings(EMB_PREFIX, sha256File(modelPath));
   if (typeof emb === 'string') return emb;
   const classifier = createEncoderClassifier({ categoryThreshold: Number(values['category-threshold']) });
   await classifier.init();
-  const categoryOf = new Map<string, string | undefined>();
+  const categoryOf = new Map<string, CategorySignal | undefined>();
   for (const q of questions) {
     const { category } = await classifier.analyze(q.question);
-    // Below the threshold the product reports no category; the policy then uses the pooled scores.
-    categoryOf.set(q.id, category.below_threshold ? undefined : category.label);
+    // Below the threshold the product reports no category; the policy then routes to default_model.
+    categoryOf.set(q.id, category.below_threshold ? undefined : { label: category.label, confidence: category.confidence, source: 'encoder', evidence: 'model' });
   }
   await classifier.close();
   return { emb, categoryOf };
@@ -86,37 +88,44 @@ const cases = { dev: dev.map(evalCase), test: test.map(evalCase) };
 const sets = { dev, test } as const;
 
 /** Runs one strategy family over all margins on dev and test; route(q, margin) names a model. */
-function sweep(strategy: string, route: (q: QuestionRecord, margin: number) => string): Point[] {
-  return MARGINS.map((margin) => ({
-    strategy,
-    margin,
-    dev: replay(cases.dev, (_, i) => route(sets.dev[i], margin)),
-    test: replay(cases.test, (_, i) => route(sets.test[i], margin)),
-  }));
+async function sweep(strategy: string, route: (q: QuestionRecord, margin: number) => string | Promise<string>): Promise<Point[]> {
+  const points: Point[] = [];
+  for (const margin of MARGINS) {
+    // Decided one at a time, in order: the product's engine is asynchronous, replay() is not.
+    const choose = async (split: 'dev' | 'test') => {
+      const picks: string[] = [];
+      for (const q of sets[split]) picks.push(await route(q, margin));
+      return replay(cases[split], (_, i) => picks[i] as string);
+    };
+    points.push({ strategy, margin, dev: await choose('dev'), test: await choose('test') });
+  }
+  return points;
 }
 
-const byCategory = (category: (q: QuestionRecord) => string | undefined) =>
-  (q: QuestionRecord, margin: number) => pickCheapestWithinMargin(scoresFor(table, category(q)).models, margin).model;
+// Category routing goes through the control plane's decision engine, configured from the table.
+const routers = new Map<number, TableRouter>(MARGINS.map((m) => [m, tableRouter(table, prices, m)]));
+const byCategory = (category: (q: QuestionRecord) => CategorySignal | undefined) =>
+  (q: QuestionRecord, margin: number) => (routers.get(margin) as TableRouter)(q.question, category(q));
 
-const curves: Point[][] = [sweep('category, true label', byCategory((q) => q.category))];
+const curves: Point[][] = [await sweep('category, true label', byCategory((q) => ({ label: categoryName(q.category), confidence: 1, source: 'label' })))];
 const clf = await productClassifier([...dev, ...test]);
 const notes: string[] = [];
 if (typeof clf === 'string') {
   notes.push(`Classifier rows are missing: ${clf}.`);
 } else {
   const predicted = clf.categoryOf;
-  const agree = test.filter((q) => normalizeCategory(predicted.get(q.id) ?? '') === normalizeCategory(q.category)).length;
+  const agree = test.filter((q) => normalizeCategory(predicted.get(q.id)?.label ?? '') === normalizeCategory(q.category)).length;
   const unknown = test.filter((q) => predicted.get(q.id) === undefined).length;
-  notes.push(`Product category head on test: ${(agree / test.length * 100).toFixed(1)}% agree with the true label; ${unknown} of ${test.length} below the ${values['category-threshold']} confidence threshold (routed with pooled scores).`);
-  curves.push(sweep('category, classifier', byCategory((q) => predicted.get(q.id))));
+  notes.push(`Product category head on test: ${(agree / test.length * 100).toFixed(1)}% agree with the true label; ${unknown} of ${test.length} below the ${values['category-threshold']} confidence threshold (routed to default_model).`);
+  curves.push(await sweep('category, classifier', byCategory((q) => predicted.get(q.id))));
 
   // Neighbours come from TRAIN only, found once per question and reused for every margin.
   const train = all.filter((q) => q.split === 'train');
   const trainVecs = train.map((q) => clf.emb.byId.get(q.id)!);
   const neighbors = new Map([...dev, ...test].map((q) => [q.id, nearest(clf.emb.byId.get(q.id)!, trainVecs, K)
     .map((h): Neighbor => ({ similarity: h.similarity, correct: train[h.index].correct }))]));
-  curves.push(sweep(`kNN (k=${K}, prior ${PRIOR_WEIGHT}), classifier`, (q, margin) =>
-    pickCheapestWithinMargin(neighborScores(scoresFor(table, predicted.get(q.id)).models, neighbors.get(q.id)!, PRIOR_WEIGHT), margin).model));
+  curves.push(await sweep(`kNN (k=${K}, prior ${PRIOR_WEIGHT}), classifier`, (q, margin) =>
+    pickCheapestWithinMargin(neighborScores(scoresFor(table, predicted.get(q.id)?.label).models, neighbors.get(q.id)!, PRIOR_WEIGHT), margin).model));
 }
 
 // Baselines are chosen from the TRAIN scores, as a deployment would choose them.

@@ -1,6 +1,7 @@
 // Routing strategies over the per-category table that derive-scores.ts writes
-// (models/routing/category-scores.json). Strategies (a) and (b) are the control plane's own
-// (controlplane/policy/strategies.ts), so the evaluation measures exactly what the product does.
+// (models/routing/category-scores.json). The pick functions are the control plane's own
+// (controlplane/policy/strategies.ts); the evaluation's category routing goes further and decides
+// through the decision engine itself (policy-config.ts). The kNN strategy (c) is evaluation-only.
 
 import type { Candidate } from '../../controlplane/policy/strategies.ts';
 

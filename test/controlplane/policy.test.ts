@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { ConfigError, validateConfig } from '../../controlplane/config/schema.ts';
 import type { RouteRequest } from '../../controlplane/contract.ts';
-import { compactExplanation, createDecisionEngine, type Outcome } from '../../controlplane/decide.ts';
+import { createDecisionEngine, type Outcome } from '../../controlplane/decide.ts';
+import { compactExplanation } from '../../controlplane/policy/explanation.ts';
 import { reasoningPatch } from '../../controlplane/policy/reasoning.ts';
-import { startControlPlane } from '../../controlplane/server.ts';
+import { startControlPlane, type ControlPlane } from '../../controlplane/server.ts';
 import type { Classifier, Signals } from '../../controlplane/signals.ts';
 
 function policyConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -76,6 +77,24 @@ describe('selection strategies', () => {
     const strict = await decide(math(), {}, { routing: { strategy: 'cheapest_within_margin', quality_margin: 0.01 } });
     assert.equal(modelOf(strict), 'strong');
   });
+  it('compares prices at the configured answer length', async () => {
+    // long-reader charges little for input and much for output; long-writer the other way round.
+    const doc = {
+      version: 1,
+      default_model: 'long-reader',
+      models: [
+        { name: 'long-reader', backend: { type: 'demo' }, pricing: { input_per_1m: 0.1, output_per_1m: 2 } },
+        { name: 'long-writer', backend: { type: 'demo' }, pricing: { input_per_1m: 2, output_per_1m: 0.1 } },
+      ],
+      categories: [{ name: 'math', models: [{ name: 'long-reader', score: 0.8 }, { name: 'long-writer', score: 0.8 }] }],
+      classifier: { encoder: false },
+    };
+    const pick = async (routing: Record<string, unknown>) =>
+      modelOf(await createDecisionEngine(validateConfig({ ...doc, routing: { strategy: 'cheapest_within_margin', ...routing } }, 't'), fixed(math()))(request()));
+    // A 13-character prompt is 4 tokens: at the default 256-token answer the output price decides.
+    assert.equal(await pick({}), 'long-writer');
+    assert.equal(await pick({ expected_output_tokens: 1 }), 'long-reader');
+  });
 });
 
 describe('tenants', () => {
@@ -137,6 +156,19 @@ describe('security', () => {
     assert.equal(o.explanation?.candidates.find((c) => c.model === 'thrifty')?.excluded, 'may not receive EMAIL_ADDRESS');
   });
 
+  it('keeps a routed jailbreak on its model: no fallbacks, and a block where the tenant may not use it', async () => {
+    const security = { jailbreak: { action: 'route', model: 'strong' }, pii: { action: 'route' } };
+    const signals: Signals = { ...math(), jailbreak: { detected: true, confidence: 0.9, source: 'head' } };
+    const o = await decide(signals, {}, { security });
+    assert.equal(modelOf(o), 'strong');
+    assert.equal(o.decision.action === 'route' && o.decision.fallbacks, undefined);
+    assert.equal(o.decision.action === 'route' && o.decision.headers?.['x-switchyard-fallbacks'], undefined);
+    // The locked tenant may not use strong; its default model would get the jailbreak, so it is blocked.
+    const locked = await decide(signals, { 'x-team': 'locked' }, { security });
+    assert.equal(locked.decision.action === 'block' && locked.decision.block.code, 'jailbreak');
+    assert.equal(locked.explanation?.candidates[0]?.excluded, 'not in allowed_models of tenant locked');
+  });
+
   it('blocks PII with action block when the preferred model may not receive it', async () => {
     const o = await decide({ ...math(), pii: { types: ['CREDIT_CARD'], source: 'regex' } }, { 'x-team': 'frugal' }, { security: { pii: { action: 'block' } } });
     assert.equal(o.decision.action, 'block');
@@ -154,6 +186,19 @@ describe('fallbacks, reasoning and system prompt in the decision', () => {
     assert.equal(o.decision.action === 'route' && o.decision.headers?.['x-switchyard-fallbacks'], 'thrifty');
     const chat = await createDecisionEngine(validateConfig(policyConfig(), 't'), fixed({ category: { label: 'chat', confidence: 0.9, source: 'head' } }))(request());
     assert.deepEqual(chat.decision.action === 'route' && chat.decision.fallbacks, ['thrifty', 'safe']);
+  });
+
+  it('leaves out a default model that may not receive the prompt\'s personal data', async () => {
+    // thrifty, the default here, may receive no PII; chat ranks middle (EMAIL_ADDRESS allowed) and thrifty.
+    const config = validateConfig(policyConfig({ default_model: 'thrifty' }), 't');
+    const chat = (types: string[]) =>
+      createDecisionEngine(config, fixed({ category: { label: 'chat', confidence: 0.9, source: 'head' }, pii: { types, source: 'regex' } }))(request());
+    const clean = await chat([]);
+    assert.deepEqual(clean.decision.action === 'route' && clean.decision.fallbacks, ['thrifty']);
+    const withEmail = await chat(['EMAIL_ADDRESS']);
+    assert.equal(modelOf(withEmail), 'middle');
+    assert.equal(withEmail.decision.action === 'route' && withEmail.decision.fallbacks, undefined);
+    assert.match(withEmail.explanation === undefined ? '' : compactExplanation(withEmail.explanation), / fb=- pii=EMAIL_ADDRESS$/);
   });
 
   it('carries the reasoning patch of the chosen model family and the category system prompt', async () => {
@@ -198,31 +243,79 @@ describe('explanations', () => {
     assert.equal(text.length, 256);
     assert.match(text, /^[\x20-\x7e]+$/);
   });
+
+  it('replace anything but printable ASCII, so the header is always valid', () => {
+    const text = compactExplanation({ tenant: 'none', signals: { pii: [] }, category: 'math', decided_by: 'encoder:math:\u00e9t\u00e9\n', candidates: [], fallbacks: [] });
+    assert.equal(text, 'cat=math by=encoder:math:?t?? fb=- pii=-');
+  });
 });
 
 describe('POST /v1/route/explain', () => {
-  it('returns the decision and its whole explanation without counting it', async () => {
+  let cp: ControlPlane;
+  let url: string;
+  before(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-explain-'));
     const path = join(dir, 'c.json');
     writeFileSync(path, JSON.stringify(policyConfig()));
-    const cp = await startControlPlane({ port: 0, configPath: path, createClassifier: () => fixed(math()) });
-    try {
-      await cp.ready;
-      const res = await fetch(`http://127.0.0.1:${cp.port}/v1/route/explain`, { method: 'POST', body: JSON.stringify({ ...request({ 'x-team': 'frugal' }) }) });
-      assert.equal(res.status, 200);
-      const body = (await res.json()) as { decision: { model: string }; tenant: string; explanation: { chosen: string; candidates: unknown[] } };
-      assert.equal(body.decision.model, 'thrifty');
-      assert.equal(body.tenant, 'frugal');
-      assert.equal(body.explanation.chosen, 'thrifty');
-      assert.equal(body.explanation.candidates.length, 3);
-      const bad = await fetch(`http://127.0.0.1:${cp.port}/v1/route/explain`, { method: 'POST', body: '{"version": 1}' });
-      assert.equal(bad.status, 400);
-      assert.match(((await bad.json()) as { error: { message: string } }).error.message, /api: missing required field/);
-      const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
-      assert.doesNotMatch(metrics, /^switchyard_decisions_total\{/m);
-    } finally {
-      await cp.close();
+    cp = await startControlPlane({ port: 0, configPath: path, createClassifier: () => fixed(math()) });
+    await cp.ready;
+    url = `http://127.0.0.1:${cp.port}/v1/route/explain`;
+  });
+  after(() => cp.close());
+
+  const post = async (body: string) => {
+    const res = await fetch(url, { method: 'POST', body });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+
+  it('returns the decision and its whole explanation for a contract request, without counting it', async () => {
+    const { status, body } = await post(JSON.stringify(request({ 'x-team': 'frugal' })));
+    assert.equal(status, 200);
+    assert.deepEqual(Object.keys(body), ['config_version', 'decision', 'category', 'reason', 'tenant', 'explanation']);
+    assert.equal(body.config_version, 1);
+    assert.equal(body.decision.model, 'thrifty');
+    assert.equal(body.decision.explanation, body.decision.headers['x-switchyard-explain']);
+    assert.equal(body.category, 'math');
+    assert.equal(body.reason, 'head:math');
+    assert.equal(body.tenant, 'frugal');
+    assert.equal(body.explanation.chosen, 'thrifty');
+    assert.equal(body.explanation.strategy, 'cheapest_within_margin');
+    assert.deepEqual(body.explanation.candidates.map((c: { model: string }) => c.model), ['strong', 'thrifty', 'middle']);
+    assert.deepEqual(body.explanation.fallbacks, ['strong']);
+    assert.deepEqual(body.explanation.reasoning, { on: true, family: 'qwen3' });
+    assert.equal(typeof body.explanation.timings_ms.classify, 'number');
+    const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
+    assert.doesNotMatch(metrics, /^switchyard_decisions_total\{/m);
+  });
+
+  it('takes the short form, completed for the first trigger name, header names lower-cased', async () => {
+    const { status, body } = await post(JSON.stringify({ prompt: 'integrate x^2', headers: { 'X-Team': 'frugal' } }));
+    assert.equal(status, 200);
+    assert.equal(body.decision.model, 'thrifty');
+    assert.equal(body.tenant, 'frugal');
+    // A model that is not a trigger name passes untouched, and there is nothing to explain.
+    const pass = await post(JSON.stringify({ prompt: 'integrate x^2', model: 'strong' }));
+    assert.deepEqual(pass.body, { config_version: 1, decision: { version: 1, action: 'pass' }, category: 'none', reason: 'not_trigger', tenant: 'none', explanation: null });
+  });
+
+  it('answers 400 with the precise problem for bad bodies, and 405 for other methods', async () => {
+    const cases: [string, string, string][] = [
+      ['{"version": 1}', 'invalid_request', 'api: missing required field; path: missing required field; model: missing required field; prompt: missing required field; stream: missing required field'],
+      ['{"version": 2, "prompt": "x"}', 'unsupported_version', 'version: unsupported contract version 2 (this control plane speaks 1)'],
+      ['{"promt": "x"}', 'invalid_request', 'promt: unknown field (did you mean "prompt"?); prompt: missing required field'],
+      ['{"prompt": 3, "headers": {"x-team": 1}}', 'invalid_request', 'prompt: expected a string, got integer; headers.x-team: expected a string, got integer'],
+      ['["integrate"]', 'invalid_request', 'request body must be a JSON object, got array'],
+      ['{"prompt": ', 'invalid_json', ''],
+    ];
+    for (const [text, code, message] of cases) {
+      const { status, body } = await post(text);
+      assert.equal(status, 400, text);
+      assert.equal(body.error.code, code, text);
+      if (message !== '') assert.equal(body.error.message, message, text);
     }
+    const get = await fetch(url);
+    assert.equal(get.status, 405);
+    assert.equal(get.headers.get('allow'), 'POST');
   });
 });
 
@@ -260,6 +353,8 @@ describe('policy schema errors', () => {
       'tenants.overrides.team a.allowed_models[0]: unknown model "ghost"',
     ]);
     assert.deepEqual(problems({ ...base, routing: { strategy: 'cheapest' } }), ['routing.strategy: unknown value "cheapest" (expected best_score, cheapest_within_margin)']);
+    assert.deepEqual(problems({ ...base, routing: { expected_output_tokens: 0.5 } }), ['routing.expected_output_tokens: expected an integer, got number']);
+    assert.deepEqual(problems({ ...base, routing: { expected_output_tokens: 0 } }), ['routing.expected_output_tokens: expected an integer between 1 and 1000000, got 0']);
   });
 
   it('requires prices for every model the cheapest-within-margin strategy may choose', () => {
