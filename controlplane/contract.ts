@@ -3,7 +3,7 @@
 
 import type { SystemPrompt } from './config/policy.ts';
 import type { BodyPatchOp } from './policy/reasoning.ts';
-import { fieldPath, isObject, Issues, readBoolean, readString, typeName } from './validate.ts';
+import { isObject, Issues, readBoolean, readString, readStringMap, typeName } from './validate.ts';
 
 export const CONTRACT_VERSION = 1;
 
@@ -32,6 +32,8 @@ export interface RouteDecision {
   readonly fallbacks?: readonly string[];
   /** Compact explanation, also sent as the x-switchyard-explain header. */
   readonly explanation?: string;
+  /** Bounded labels the filter sends back with the response's token usage. */
+  readonly labels?: Readonly<Record<string, string>>;
 }
 
 export interface BlockDecision {
@@ -95,15 +97,5 @@ export function parseRouteRequest(body: unknown): RouteRequest {
 
 /** The `headers` object of a route request: string values only; names as given. */
 export function readHeaders(value: unknown, issues: Issues): Record<string, string> {
-  if (value === undefined) return {};
-  if (!isObject(value)) {
-    issues.add('headers', `expected an object of strings, got ${typeName(value)}`);
-    return {};
-  }
-  const headers: Record<string, string> = {};
-  for (const [name, v] of Object.entries(value)) {
-    if (typeof v === 'string') headers[name] = v;
-    else issues.add(fieldPath('headers', name), `expected a string, got ${typeName(v)}`);
-  }
-  return headers;
+  return readStringMap(value, 'headers', issues);
 }

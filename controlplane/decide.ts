@@ -166,6 +166,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
         ...(categoryConfig?.system_prompt === undefined ? {} : { system_prompt: categoryConfig.system_prompt }),
         ...(fallbacks.length > 0 ? { fallbacks } : {}),
         explanation: headers[EXPLAIN_HEADER] as string,
+        labels: { category, tenant },
       },
       category,
       reason: routeReason,

@@ -3,6 +3,7 @@
 
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { REASON_JAILBREAK, type Outcome } from './decide.ts';
+import type { PricedUsage } from './usage/ledger.ts';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -16,6 +17,8 @@ export interface Metrics {
   observeBatch(size: number): void;
   /** Where the encoder queue depth is read from when metrics are scraped. */
   setQueueDepthSource(read: () => number): void;
+  /** One routed response's token usage, as the filter reported it. */
+  observeUsage(usage: PricedUsage): void;
 }
 
 export function createMetrics(): Metrics {
@@ -98,6 +101,25 @@ export function createMetrics(): Metrics {
     registers: [registry],
   });
 
+  const tokens = new Counter({
+    name: 'switchyard_tokens_total',
+    help: 'Tokens of routed responses as the filter reported them, by kind (prompt, completion), model, category and tenant',
+    labelNames: ['kind', 'model', 'category', 'tenant'] as const,
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'switchyard_cost_usd_total',
+    help: 'Cost in USD of routed responses at the configured model prices, by model, category and tenant (unpriced models add nothing)',
+    labelNames: ['model', 'category', 'tenant'] as const,
+    registers: [registry],
+  });
+  const usageRecords = new Counter({
+    name: 'switchyard_usage_records_total',
+    help: 'Routed responses whose token usage the filter reported, by model, category, tenant and whether the model has prices',
+    labelNames: ['model', 'category', 'tenant', 'priced'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     observeDecision: ({ decision, category, reason, tenant, explanation }, seconds) => {
@@ -111,6 +133,12 @@ export function createMetrics(): Metrics {
       }
     },
     observeBatch: (size) => batches.observe(size),
+    observeUsage: ({ model, category, tenant, prompt_tokens, completion_tokens, cost_usd }) => {
+      tokens.inc({ kind: 'prompt', model, category, tenant }, prompt_tokens);
+      tokens.inc({ kind: 'completion', model, category, tenant }, completion_tokens);
+      if (cost_usd !== null) cost.inc({ model, category, tenant }, cost_usd);
+      usageRecords.inc({ model, category, tenant, priced: cost_usd === null ? 'false' : 'true' });
+    },
     setQueueDepthSource: (read) => {
       queueDepth = read;
     },

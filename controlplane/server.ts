@@ -26,6 +26,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { createExplainRouter } from './policy/explain-route.ts';
 import { createRuleClassifier } from './rules.ts';
 import type { Classifier } from './signals.ts';
+import { UsageLedger } from './usage/ledger.ts';
+import { createUsageQueryRouter, createUsageReportRouter } from './usage/routes.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
@@ -114,6 +116,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const adminApp = options.adminPort === undefined ? decisionApp : newApp();
   const limit = limitInFlight(options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT);
   const tracing = options.tracing ?? createTracing();
+  const ledger = new UsageLedger();
+  // Reports need no classifier, so they are taken before the control plane is ready.
+  decisionApp.use(createUsageReportRouter({ live, ledger, metrics, body: express.raw({ limit: maxBodyBytes, type: () => true }) }));
   addDecisionRoutes(decisionApp, { live, metrics, logger: options.logger ?? createLogger(), tracing, requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
   addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
   if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
@@ -122,6 +127,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   });
   adminApp.all('/metrics', methodNotAllowed(['GET']));
   adminApp.use(createConfigRouter({ live, adminToken: options.adminToken, maxBodyBytes }));
+  adminApp.use(createUsageQueryRouter(ledger));
   adminApp.use(createWasmRouter(options.wasmFile ?? defaultWasmFile()));
   for (const app of new Set([decisionApp, adminApp])) {
     app.use(notFound);

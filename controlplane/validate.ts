@@ -35,6 +35,21 @@ export class Issues {
   }
 }
 
+/** An optional object whose values must all be strings, such as headers or labels; names as given. */
+export function readStringMap(value: unknown, path: string, issues: Issues): Record<string, string> {
+  if (value === undefined) return {};
+  if (!isObject(value)) {
+    issues.add(path, `expected an object of strings, got ${typeName(value)}`);
+    return {};
+  }
+  const out: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value)) {
+    if (typeof v === 'string') out[name] = v;
+    else issues.add(fieldPath(path, name), `expected a string, got ${typeName(v)}`);
+  }
+  return out;
+}
+
 /** Refuses keys outside `allowed`, suggesting the closest allowed key for likely typos. */
 export function checkKnownKeys(obj: Obj, path: string, allowed: readonly string[], issues: Issues): void {
   for (const key of Object.keys(obj)) {

@@ -19,6 +19,10 @@ export class Config {
   routeExplicitModels: bool = false;
   breakerFailures: u32 = 5;
   breakerCooldownMs: u32 = 5000;
+  reportUsage: bool = true;
+  usagePath: string = "/v1/usage/report";
+  usageFlushMs: u32 = 1000;
+  usageMaxBodyBytes: usize = 1048576;
 }
 
 export class ConfigResult {
@@ -32,7 +36,7 @@ export class ConfigResult {
 
 const FIELDS: StaticArray<string> = ["cluster", "authority", "path", "timeout_ms", "trigger_models", "paths",
   "max_body_bytes", "failure_mode", "selected_model_header", "forward_headers", "route_explicit_models",
-  "breaker_failures", "breaker_cooldown_ms"];
+  "breaker_failures", "breaker_cooldown_ms", "report_usage", "usage_path", "usage_flush_ms", "usage_max_body_bytes"];
 
 export function parseConfig(ptr: usize, len: usize): ConfigResult {
   const r = new ConfigResult();
@@ -79,6 +83,10 @@ export function parseConfig(ptr: usize, len: usize): ConfigResult {
     else if (name == "trigger_models") c.triggerModels = list(r, name, s, e, 0, false);
     else if (name == "paths") c.paths = list(r, name, s, e, 1, false);
     else if (name == "route_explicit_models") c.routeExplicitModels = boolean(r, name, s, e, c.routeExplicitModels);
+    else if (name == "report_usage") c.reportUsage = boolean(r, name, s, e, c.reportUsage);
+    else if (name == "usage_path") c.usagePath = callPath(r, name, s, e, c.usagePath);
+    else if (name == "usage_flush_ms") c.usageFlushMs = <u32>integer(r, name, s, e, 100, 60000, c.usageFlushMs);
+    else if (name == "usage_max_body_bytes") c.usageMaxBodyBytes = <usize>integer(r, name, s, e, 1024, 67108864, c.usageMaxBodyBytes);
     else c.forwardHeaders = list(r, name, s, e, 2, true);
   }
   return r;

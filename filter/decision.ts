@@ -13,6 +13,8 @@ export namespace Action {
 }
 
 const MAX_HEADERS = 16;
+const MAX_LABELS = 8;
+const MAX_LABEL_BYTES = 128;
 const MAX_VALUE_BYTES = 256;
 const MAX_PATCH_VALUE_BYTES: usize = 4096;
 const MAX_SYSTEM_PROMPT_BYTES: usize = 65536;
@@ -31,6 +33,9 @@ export class Decision {
   blockCode: string = "";
   ops: PatchOp[] = [];
   system: SystemPrompt | null = null;
+  // Bounded labels the filter returns with the request's token usage (category, tenant, ...).
+  labelNames: string[] = [];
+  labelValues: string[] = [];
 
   // Whether the body needs more than the in-place model rewrite.
   editsBody(): bool {
@@ -70,6 +75,8 @@ export function parseDecision(ptr: usize, len: usize, selectedModelHeader: strin
       if (!readPatch(d, m.valueStart, m.valueEnd)) return null;
     } else if (m.keyIs("system_prompt")) {
       if (!readSystemPrompt(d, m.valueStart, m.valueEnd)) return null;
+    } else if (m.keyIs("labels")) {
+      if (!readLabels(d, m.valueStart, m.valueEnd)) return null;
     }
   }
   if (version != 1) return null;
@@ -98,6 +105,31 @@ function readHeaders(d: Decision, s: usize, e: usize, selectedModelHeader: strin
     if (d.headerNames.length == MAX_HEADERS) return false;
     d.headerNames.push(name);
     d.headerValues.push(value);
+  }
+  return true;
+}
+
+// Label names are header-name-like; values printable and short, as they become metric labels.
+function readLabels(d: Decision, s: usize, e: usize): bool {
+  if (firstByte(s) != 0x7b) return false;
+  const m = new ObjectReader(s, e);
+  while (m.next()) {
+    if (!isString(m.valueStart, m.valueEnd) || d.labelNames.length == MAX_LABELS) return false;
+    const name = decodeString(m.keyStart, m.keyEnd);
+    const value = decodeString(m.valueStart, m.valueEnd);
+    if (!isLabelName(name) || d.labelNames.includes(name)) return false;
+    if (value.length == 0 || value.length > MAX_LABEL_BYTES || !isPrintable(value)) return false;
+    d.labelNames.push(name);
+    d.labelValues.push(value);
+  }
+  return true;
+}
+
+function isLabelName(v: string): bool {
+  if (v.length == 0 || v.length > 32) return false;
+  for (let i = 0, n = v.length; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 0x61 && c <= 0x7a) || c == 0x5f)) return false;
   }
   return true;
 }

@@ -36,6 +36,13 @@ export class Metrics {
   // The VM's linear memory in bytes, as last reported by a worker: it only grows, so a flat value
   // over many requests shows that nothing accumulates per request.
   memoryBytes: u32 = defineGauge("switchyard_wasm_memory_bytes");
+  // Token usage of routed responses (docs/filter.md#token-usage).
+  usageRead: u32 = defineCounter("switchyard_usage_read");
+  usageMissing: u32 = defineCounter("switchyard_usage_missing");
+  usageUnreadable: u32 = defineCounter("switchyard_usage_unreadable");
+  usageReportsSent: u32 = defineCounter("switchyard_usage_reports_sent");
+  usageReportsFailed: u32 = defineCounter("switchyard_usage_reports_failed");
+  usageRecordsDropped: u32 = defineCounter("switchyard_usage_records_dropped");
   private memoryPages: i32 = 0;
 
   // Records the memory size when it changed since the last report: one host call per growth.

@@ -16,7 +16,11 @@ import { Field, RequestFields, parseRequest } from "./json/request";
 import { apiOfPath, writeDecisionRequest } from "./json/extract";
 import { decodeString, stringIs } from "./json/reader";
 import { ByteWriter } from "./json/writer";
-import { Rewrite, writePatched } from "./json/patch";
+import { PatchOp, Rewrite, writePatched } from "./json/patch";
+import { Api } from "./json/extract";
+import { setTickPeriod } from "./sdk/tick";
+import { ResponseUsage } from "./usage/response";
+import { UsageReporter } from "./usage/reporter";
 
 const FAILURE_HEADER = "x-switchyard-failure";
 // Decisions are small; a larger answer is not one the contract allows.
@@ -28,6 +32,7 @@ export class Root extends RootContext {
   config: Config | null = null;
   metrics: Metrics | null = null;
   breaker: Breaker | null = null;
+  usage: UsageReporter | null = null;
 
   onConfigure(configSize: usize): bool {
     const raw = readBuffer(BufferType.PluginConfiguration, configSize);
@@ -40,6 +45,9 @@ export class Root extends RootContext {
     const config = result.config;
     this.config = config;
     if (this.metrics === null) this.metrics = new Metrics();
+    const m = changetype<Metrics>(this.metrics);
+    if (this.usage === null) this.usage = new UsageReporter(m.usageRecordsDropped, m.usageReportsSent, m.usageReportsFailed);
+    setTickPeriod(config.reportUsage ? config.usageFlushMs : 0);
     // A probe whose answer never arrives gives up its claim after the call's timeout plus a cool-down.
     this.breaker = new Breaker(config.cluster, config.breakerFailures, <i64>config.breakerCooldownMs,
       <i64>config.timeoutMs + <i64>config.breakerCooldownMs, changetype<Metrics>(this.metrics).breakerOpen);
@@ -48,6 +56,16 @@ export class Root extends RootContext {
 
   newHttpContext(id: u32): HttpContext {
     return new Stream(id, this);
+  }
+
+  onTick(): void {
+    const config = this.config;
+    if (config === null || this.usage === null) return;
+    changetype<UsageReporter>(this.usage).flush(config.cluster, config.authority, config.usagePath);
+  }
+
+  onHttpCallResponse(token: u32, numHeaders: u32, _bodySize: usize): void {
+    if (this.usage !== null) changetype<UsageReporter>(this.usage).onResponse(token, numHeaders);
   }
 }
 
@@ -74,6 +92,15 @@ class Stream extends HttpContext {
   // Headers added to the response: the routing decision, or the failure cause.
   private echoNames: string[] = [];
   private echoValues: string[] = [];
+  // Token usage of a routed request: the model it went to, the decision's labels, and whether the
+  // filter asked an OpenAI stream for its usage chunk (which the client then does not get).
+  private streaming: bool = false;
+  private clientAsksUsage: bool = false;
+  private usageModel: string = "";
+  private labelNames: string[] = [];
+  private labelValues: string[] = [];
+  private stripUsage: bool = false;
+  private response: ResponseUsage | null = null;
 
   constructor(id: u32, root: Root) {
     super(id);
@@ -129,6 +156,8 @@ class Stream extends HttpContext {
     this.modelStart = fields.starts[Field.Model] - body.ptr;
     this.modelEnd = fields.ends[Field.Model] - body.ptr;
     this.objectStart = fields.objectStart - body.ptr;
+    this.streaming = fields.stream();
+    this.clientAsksUsage = fields.includesUsage();
     const ok = this.callControlPlane(fields, config);
     body.free();
     if (!ok) return this.fail(Cause.Unreachable);
@@ -234,11 +263,12 @@ class Stream extends HttpContext {
       return false;
     }
     const out = new ByteWriter(body.len + decision.model.length + 2);
-    if (decision.editsBody()) {
+    const askUsage = config.reportUsage && this.streaming && !this.clientAsksUsage && (this.api == Api.Chat || this.api == Api.Completions);
+    if (decision.editsBody() || askUsage) {
       const rw = new Rewrite();
       rw.model = decision.model;
       rw.api = this.api;
-      rw.ops = decision.ops;
+      rw.ops = askUsage ? decision.ops.concat([includeUsageOp()]) : decision.ops;
       rw.system = decision.system;
       writePatched(out, body.ptr + this.objectStart, body.ptr + body.len, rw);
     } else {
@@ -263,19 +293,52 @@ class Stream extends HttpContext {
     for (let i = 0; i < this.echoNames.length; i++) {
       setHeader(MapType.HttpRequestHeaders, this.echoNames[i], this.echoValues[i]);
     }
+    if (askUsage) {
+      // The usage chunk is taken out of the stream again, which needs readable events.
+      setHeader(MapType.HttpRequestHeaders, "accept-encoding", "identity");
+      this.stripUsage = true;
+    }
+    if (config.reportUsage) {
+      this.usageModel = decision.model;
+      this.labelNames = decision.labelNames;
+      this.labelValues = decision.labelValues;
+    }
     if (!clearRouteCache()) logWarn("switchyard: clear_route_cache is not available; the route was not re-selected");
     return true;
   }
 
-  onResponseHeaders(): i32 {
+  onResponseHeaders(endOfStream: bool): i32 {
     for (let i = 0; i < this.echoNames.length; i++) {
       setHeader(MapType.HttpResponseHeaders, this.echoNames[i], this.echoValues[i]);
     }
+    if (this.usageModel.length > 0 && !endOfStream) {
+      const response = new ResponseUsage(this.stripUsage, this.config().usageMaxBodyBytes);
+      const reading = response.start(getHeader(MapType.HttpResponseHeaders, ":status"),
+        getHeader(MapType.HttpResponseHeaders, "content-type"), getHeader(MapType.HttpResponseHeaders, "content-encoding"));
+      if (reading || response.unreadable) this.response = response;
+    }
+    return FilterAction.Continue;
+  }
+
+  onResponseBody(bodySize: usize, endOfStream: bool): i32 {
+    const response = this.response;
+    if (response !== null) response.onBody(bodySize, endOfStream);
     return FilterAction.Continue;
   }
 
   onDelete(): void {
     if (this.state == State.Deciding) forgetCall(this.token);
+    const response = this.response;
+    if (response === null) return;
+    response.release();
+    // Recorded when the stream ends however it ends: tokens a client hung up on were still spent.
+    const m = this.metrics();
+    if (response.usage.found()) {
+      increment(m.usageRead);
+      changetype<UsageReporter>(this.root.usage).add(this.usageModel, this.api, this.streaming, this.labelNames, this.labelValues, response.usage);
+    } else {
+      increment(response.unreadable ? m.usageUnreadable : m.usageMissing);
+    }
   }
 
   // Applies failure_mode inside a request callback: open lets the request go on unchanged, closed
@@ -326,6 +389,14 @@ class Stream extends HttpContext {
   private breaker(): Breaker {
     return changetype<Breaker>(this.root.breaker);
   }
+}
+
+// stream_options.include_usage = true, over a false the client sent.
+function includeUsageOp(): PatchOp {
+  const op = new PatchOp();
+  op.path = ["stream_options", "include_usage"];
+  op.value = "true";
+  return op;
 }
 
 function writeError(w: ByteWriter, message: string, type: string, code: string): void {

@@ -19,6 +19,10 @@ export interface FilterConfig {
   route_explicit_models?: boolean;
   breaker_failures?: number;
   breaker_cooldown_ms?: number;
+  report_usage?: boolean;
+  usage_path?: string;
+  usage_flush_ms?: number;
+  usage_max_body_bytes?: number;
 }
 
 /** The filter's own defaults for the fields the bootstrap must agree with. */

@@ -49,3 +49,6 @@ export declare function proxy_get_shared_data(keyPtr: usize, keySize: usize, ret
 
 @external("env", "proxy_set_shared_data")
 export declare function proxy_set_shared_data(keyPtr: usize, keySize: usize, valuePtr: usize, valueSize: usize, cas: u32): i32;
+
+@external("env", "proxy_set_tick_period_milliseconds")
+export declare function proxy_set_tick_period_milliseconds(periodMs: u32): i32;

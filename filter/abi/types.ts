@@ -15,6 +15,7 @@ export namespace LogLevel {
 
 export namespace BufferType {
   export const HttpRequestBody: i32 = 0;
+  export const HttpResponseBody: i32 = 1;
   export const HttpCallResponseBody: i32 = 4;
   export const PluginConfiguration: i32 = 7;
 }

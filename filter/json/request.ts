@@ -11,12 +11,13 @@ export namespace Field {
   export const Instructions = 4;
   export const Input = 5;
   export const Prompt = 6;
+  export const StreamOptions = 7;
 }
-const FIELD_NAMES: StaticArray<string> = ["model", "stream", "messages", "system", "instructions", "input", "prompt"];
+const FIELD_NAMES: StaticArray<string> = ["model", "stream", "messages", "system", "instructions", "input", "prompt", "stream_options"];
 
 export class RequestFields {
-  starts: StaticArray<usize> = new StaticArray<usize>(7);
-  ends: StaticArray<usize> = new StaticArray<usize>(7);
+  starts: StaticArray<usize> = new StaticArray<usize>(8);
+  ends: StaticArray<usize> = new StaticArray<usize>(8);
   modelEscaped: bool = false;
   // Address of the top-level object's opening brace.
   objectStart: usize = 0;
@@ -32,6 +33,15 @@ export class RequestFields {
 
   stream(): bool {
     return this.has(Field.Stream) && firstByte(this.starts[Field.Stream]) == 0x74;
+  }
+
+  // Whether the client set stream_options.include_usage to true.
+  includesUsage(): bool {
+    if (!this.has(Field.StreamOptions) || firstByte(this.starts[Field.StreamOptions]) != 0x7b) return false;
+    const m = new ObjectReader(this.starts[Field.StreamOptions], this.ends[Field.StreamOptions]);
+    let on = false;
+    while (m.next()) if (m.keyIs("include_usage")) on = firstByte(m.valueStart) == 0x74;
+    return on;
   }
 }
 

@@ -9,7 +9,8 @@ export abstract class HttpContext {
   constructor(public id: u32) {}
   abstract onRequestHeaders(endOfStream: bool): i32;
   abstract onRequestBody(bodySize: usize, endOfStream: bool): i32;
-  abstract onResponseHeaders(): i32;
+  abstract onResponseHeaders(endOfStream: bool): i32;
+  abstract onResponseBody(bodySize: usize, endOfStream: bool): i32;
   abstract onHttpCallResponse(numHeaders: u32, bodySize: usize): void;
   abstract onDelete(): void;
 }
@@ -18,6 +19,9 @@ export abstract class RootContext {
   constructor(public id: u32) {}
   abstract onConfigure(configSize: usize): bool;
   abstract newHttpContext(id: u32): HttpContext;
+  abstract onTick(): void;
+  // The answer to a call the root context made itself (trackCall with stream 0).
+  abstract onHttpCallResponse(token: u32, numHeaders: u32, bodySize: usize): void;
 }
 
 type RootFactory = (id: u32) => RootContext;
@@ -25,7 +29,8 @@ type RootFactory = (id: u32) => RootContext;
 let rootFactory: RootFactory | null = null;
 const roots = new Map<u32, RootContext>();
 const streams = new Map<u32, HttpContext>();
-// Pending http calls: token -> stream context id. Envoy reports the response on the root context.
+// Pending http calls: token -> stream context id, or 0 for the root's own calls. Envoy reports every
+// response on the root context.
 const calls = new Map<u32, u32>();
 
 export function setRootFactory(factory: RootFactory): void {
@@ -61,14 +66,26 @@ export function proxy_on_request_body(contextId: u32, bodySize: usize, endOfStre
   return streams.has(contextId) ? streams.get(contextId).onRequestBody(bodySize, endOfStream) : Action.Continue;
 }
 
-export function proxy_on_response_headers(contextId: u32, _numHeaders: u32, _endOfStream: bool): i32 {
-  return streams.has(contextId) ? streams.get(contextId).onResponseHeaders() : Action.Continue;
+export function proxy_on_response_headers(contextId: u32, _numHeaders: u32, endOfStream: bool): i32 {
+  return streams.has(contextId) ? streams.get(contextId).onResponseHeaders(endOfStream) : Action.Continue;
 }
 
-export function proxy_on_http_call_response(_rootId: u32, token: u32, numHeaders: u32, bodySize: usize, _numTrailers: u32): void {
+export function proxy_on_response_body(contextId: u32, bodySize: usize, endOfStream: bool): i32 {
+  return streams.has(contextId) ? streams.get(contextId).onResponseBody(bodySize, endOfStream) : Action.Continue;
+}
+
+export function proxy_on_tick(rootId: u32): void {
+  if (roots.has(rootId)) roots.get(rootId).onTick();
+}
+
+export function proxy_on_http_call_response(rootId: u32, token: u32, numHeaders: u32, bodySize: usize, _numTrailers: u32): void {
   if (!calls.has(token)) return;
   const streamId = calls.get(token);
   calls.delete(token);
+  if (streamId == 0) {
+    if (roots.has(rootId)) roots.get(rootId).onHttpCallResponse(token, numHeaders, bodySize);
+    return;
+  }
   if (!streams.has(streamId)) return;
   // Header, body and continue calls now act on the stream that made the call, not on the root.
   proxy_set_effective_context(streamId);

@@ -21,7 +21,11 @@ export function defineGauge(name: string): u32 {
 }
 
 export function increment(id: u32): void {
-  if (id != u32.MAX_VALUE) proxy_increment_metric(id, 1);
+  incrementBy(id, 1);
+}
+
+export function incrementBy(id: u32, n: i64): void {
+  if (id != u32.MAX_VALUE) proxy_increment_metric(id, n);
 }
 
 // Sets a gauge. Envoy keeps one stat per name for all VMs, so the last writer's value is the value.

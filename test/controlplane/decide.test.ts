@@ -30,6 +30,7 @@ describe('decisions with the default config', () => {
       // math asks for reasoning, and math-model is a Qwen3-style model.
       body_patch: [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }],
       explanation,
+      labels: { category: 'math', tenant: 'none' },
     });
     assert.equal(outcome.category, 'math');
     assert.equal(outcome.reason, 'rule:math:keyword');
@@ -53,6 +54,7 @@ describe('decisions with the default config', () => {
       model: 'general',
       headers: { 'x-switchyard-category': 'none', 'x-switchyard-reason': 'default', 'x-switchyard-explain': 'cat=none by=default pick=general fb=- pii=-' },
       explanation: 'cat=none by=default pick=general fb=- pii=-',
+      labels: { category: 'none', tenant: 'none' },
     });
   });
 

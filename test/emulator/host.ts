@@ -1,7 +1,8 @@
 // A proxy-wasm ABI 0.2.1 host for tests, modelled on Envoy's behaviour where the filter depends on
 // it: http call responses arrive on the root context, request body callbacks report the whole
-// buffered size, proxy_set_buffer_bytes only replaces from offset 0, and a paused stream moves on
-// only when the module returns Continue or calls proxy_continue_stream.
+// buffered size, response body callbacks (the filter never buffers responses) report each chunk,
+// proxy_set_buffer_bytes only replaces from offset 0, a paused stream moves on only when the module
+// returns Continue or calls proxy_continue_stream, and ticks come when the test calls tick().
 import { readFileSync } from "node:fs";
 
 export type Headers = [string, string][];
@@ -71,6 +72,8 @@ export class ProxyWasmHost {
   readonly metricTypes = new Map<string, number>();
   // The host clock, in nanoseconds; tests move it with advance().
   now = 1_000_000_000n;
+  // What the root context last asked for with proxy_set_tick_period_milliseconds (0: no ticks).
+  tickPeriodMs = 0;
 
   private instance!: WebAssembly.Instance;
   private metricNames: string[] = [];
@@ -140,6 +143,12 @@ export class ProxyWasmHost {
   // A call that ended without a response (reset, or Envoy's timeout on a call it could not send).
   failCall(call: HttpCall): void {
     this.call(call.rootId, "proxy_on_http_call_response", call.rootId, call.token, 0, 0, 0);
+  }
+
+  // One timer tick on the root context, as Envoy delivers them every tickPeriodMs.
+  tick(): void {
+    if (this.tickPeriodMs === 0) throw new Error("the module asked for no ticks");
+    this.call(this.rootId, "proxy_on_tick", this.rootId);
   }
 
   advance(ms: number): void {
@@ -233,19 +242,22 @@ export class ProxyWasmHost {
         return Status.Ok;
       },
       proxy_get_buffer_bytes: (type: number, start: number, max: number, ptrPtr: number, sizePtr: number) => {
-        const buf = type === 0 ? this.stream()?.bufferedBody : type === 4 ? this.callResponse?.body
+        const buf = type === 0 ? this.stream()?.bufferedBody : type === 1 ? this.stream()?.responseChunk : type === 4 ? this.callResponse?.body
           : type === 7 ? this.pluginConfig : undefined;
         if (!buf) return Status.NotFound;
         return this.give(buf.subarray(start, start + max), ptrPtr, sizePtr);
       },
       proxy_set_buffer_bytes: (type: number, start: number, size: number, ptr: number, len: number) => {
         const s = this.stream();
-        if (type !== 0 || !s) return Status.NotFound;
+        if ((type !== 0 && type !== 1) || !s) return Status.NotFound;
         const data = this.bytes(ptr, len);
-        const old = s.bufferedBody;
-        if (start === 0) s.bufferedBody = Buffer.concat([data, old.subarray(size)]);
-        else if (start >= old.length) s.bufferedBody = Buffer.concat([old, data]);
+        const old = type === 0 ? s.bufferedBody : s.responseChunk;
+        let next: Buffer;
+        if (start === 0) next = Buffer.concat([data, old.subarray(size)]);
+        else if (start >= old.length) next = Buffer.concat([old, data]);
         else return Status.BadArgument;
+        if (type === 0) s.bufferedBody = next;
+        else s.responseChunk = next;
         return Status.Ok;
       },
       proxy_get_header_map_value: (type: number, kPtr: number, kLen: number, ptrPtr: number, sizePtr: number) => {
@@ -281,6 +293,11 @@ export class ProxyWasmHost {
         this.httpCalls.push({ token, rootId: this.rootId, upstream, headers: this.readPairs(hPtr, hLen),
           body: this.bytes(bPtr, bLen), timeoutMs: timeout });
         this.u32(tokenPtr, token);
+        return Status.Ok;
+      },
+      proxy_set_tick_period_milliseconds: (ms: number) => {
+        if (this.current !== this.rootId) return Status.BadArgument;
+        this.tickPeriodMs = ms;
         return Status.Ok;
       },
       proxy_set_effective_context: (id: number) => {
@@ -344,10 +361,13 @@ export class ProxyWasmHost {
 export class HttpStream {
   requestHeaders: Headers = [];
   responseHeaders: Headers | null = null;
-  bufferedBody = Buffer.alloc(0);
+  bufferedBody: Buffer = Buffer.alloc(0);
   forwardedBody = Buffer.alloc(0);
   localResponse: LocalResponse | null = null;
   headersReleased = false;
+  // The response chunk the module sees in proxy_on_response_body, and what went on to the client.
+  responseChunk: Buffer = Buffer.alloc(0);
+  forwardedResponse = Buffer.alloc(0);
   private waiting = false;
 
   constructor(private host: ProxyWasmHost, readonly id: number) {}
@@ -372,6 +392,16 @@ export class HttpStream {
   sendResponseHeaders(headers: Headers, endOfStream = false): number {
     this.responseHeaders = headers.map(([k, v]) => [k.toLowerCase(), v]);
     return this.host.call(this.id, "proxy_on_response_headers", this.id, headers.length, endOfStream ? 1 : 0);
+  }
+
+  // One response body chunk; what the module leaves in it goes on to the client.
+  sendResponseBody(chunk: string | Buffer, endOfStream = false): number {
+    this.responseChunk = Buffer.from(chunk);
+    const action = this.host.call(this.id, "proxy_on_response_body", this.id, this.responseChunk.length, endOfStream ? 1 : 0);
+    if (action !== Action.Continue) throw new Error("the filter must not hold response bodies");
+    this.forwardedResponse = Buffer.concat([this.forwardedResponse, this.responseChunk]);
+    this.responseChunk = Buffer.alloc(0);
+    return action;
   }
 
   delete(): void {

@@ -41,6 +41,7 @@ const FILTER_IMPORTS = [
   "proxy_get_header_map_value", "proxy_replace_header_map_value", "proxy_send_local_response", "proxy_http_call",
   "proxy_set_effective_context", "proxy_continue_stream", "proxy_define_metric", "proxy_increment_metric",
   "proxy_record_metric", "proxy_call_foreign_function", "proxy_get_shared_data", "proxy_set_shared_data",
+  "proxy_set_tick_period_milliseconds",
 ];
 
 test("imports exactly the host functions the filter is documented to use", () => {
@@ -51,7 +52,7 @@ test("declares ABI 0.2.1 and exports the callbacks Envoy drives", () => {
   const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
   for (const name of ["proxy_abi_version_0_2_1", "proxy_on_memory_allocate", "proxy_on_context_create",
     "proxy_on_vm_start", "proxy_on_configure", "proxy_on_request_headers", "proxy_on_request_body",
-    "proxy_on_response_headers", "proxy_on_http_call_response", "proxy_on_done", "proxy_on_log",
+    "proxy_on_response_headers", "proxy_on_response_body", "proxy_on_tick", "proxy_on_http_call_response", "proxy_on_done", "proxy_on_log",
     "proxy_on_delete", "memory"]) {
     assert.ok(exports.has(name), `missing export ${name}`);
   }

@@ -1,0 +1,93 @@
+import { MapType } from "../abi/types";
+import { trackCall } from "../sdk/context";
+import { getHeader } from "../sdk/headers";
+import { httpCall } from "../sdk/http_call";
+import { incrementBy } from "../sdk/metrics";
+import { API_NAMES } from "../json/extract";
+import { TokenUsage } from "../json/usage";
+import { ByteWriter } from "../json/writer";
+
+// Usage records of one worker, sent to the control plane in one report per tick
+// (docs/decision-contract.md#usage-reports). Reports are made from the root context only: Envoy
+// cancels a call when the context that made it goes away, and streams end right after their record.
+
+// Records kept between ticks; more are dropped and counted, so a control plane that is down or
+// slow costs bounded memory.
+export const MAX_PENDING: i32 = 4096;
+const REPORT_TIMEOUT_MS: u32 = 5000;
+
+export class UsageReporter {
+  private batch: ByteWriter = new ByteWriter(4096);
+  private count: i32 = 0;
+  private tokens: u32[] = [];
+  private counts: i32[] = [];
+
+  constructor(private dropped: u32, private sent: u32, private failed: u32) {}
+
+  add(model: string, api: i32, stream: bool, labelNames: string[], labelValues: string[], usage: TokenUsage): void {
+    if (this.count == MAX_PENDING) {
+      incrementBy(this.dropped, 1);
+      return;
+    }
+    const w = this.batch;
+    if (this.count > 0) w.byte(0x2c);
+    w.ascii("{\"model\":");
+    w.jsonString(model);
+    w.ascii(",\"api\":\"");
+    w.ascii(API_NAMES[api]);
+    w.ascii(stream ? "\",\"stream\":true,\"labels\":{" : "\",\"stream\":false,\"labels\":{");
+    for (let i = 0; i < labelNames.length; i++) {
+      if (i > 0) w.byte(0x2c);
+      w.jsonString(labelNames[i]);
+      w.byte(0x3a);
+      w.jsonString(labelValues[i]);
+    }
+    w.ascii("},\"prompt_tokens\":");
+    w.ascii((usage.prompt < 0 ? 0 : usage.prompt).toString());
+    w.ascii(",\"completion_tokens\":");
+    w.ascii((usage.completion < 0 ? 0 : usage.completion).toString());
+    w.byte(0x7d);
+    this.count++;
+  }
+
+  // Sends what was recorded since the last flush. A report that cannot be sent loses its records
+  // (counted): usage is telemetry, and retrying would hold memory while the control plane is down.
+  flush(cluster: string, authority: string, path: string): void {
+    if (this.count == 0) return;
+    const body = new ByteWriter(this.batch.len + 32);
+    body.ascii("{\"version\":1,\"records\":[");
+    body.bytes(this.batch.ptr, this.batch.len);
+    body.ascii("]}");
+    const n = this.count;
+    this.batch.len = 0;
+    this.count = 0;
+    const token = httpCall(cluster,
+      [":method", ":path", ":authority", "content-type"],
+      ["POST", path, authority, "application/json"],
+      body.ptr, body.len, REPORT_TIMEOUT_MS);
+    body.free();
+    if (token < 0) {
+      incrementBy(this.failed, 1);
+      incrementBy(this.dropped, <i64>n);
+      return;
+    }
+    incrementBy(this.sent, 1);
+    this.tokens.push(<u32>token);
+    this.counts.push(n);
+    trackCall(<u32>token, 0);
+  }
+
+  // The control plane's answer to a report; false when the token is not a report's.
+  onResponse(token: u32, numHeaders: u32): bool {
+    const i = this.tokens.indexOf(token);
+    if (i < 0) return false;
+    const n = this.counts[i];
+    this.tokens.splice(i, 1);
+    this.counts.splice(i, 1);
+    if (numHeaders == 0 || getHeader(MapType.HttpCallResponseHeaders, ":status") != "200") {
+      incrementBy(this.failed, 1);
+      incrementBy(this.dropped, <i64>n);
+    }
+    return true;
+  }
+}
