@@ -15,7 +15,8 @@ interface Recognizer {
   type: string;
   pattern: RegExp;
   score: number;
-  validate?: (match: string) => boolean;
+  /** Gets the match and where it sits, for validators that read the surrounding words. */
+  validate?: (match: string, text: string, start: number) => boolean;
 }
 
 export function luhnValid(digits: string): boolean {
@@ -69,18 +70,46 @@ function dateValid(s: string): boolean {
   return hasYear ? small.every((n) => n >= 1 && n <= 31) : /[a-z]/i.test(s);
 }
 
+// Words that announce a phone number, in the text just before it or just after it.
+const PHONE_CONTEXT_BEFORE = /\b(?:phone|tel|telephone|mobile|cell|cellphone|call|calling|called|ring|fax|number|no\.|nr|reach|reached|text|texts|texting|sms|messages?|whatsapp|contact|dial|hotline|landline|extension|ext|answering|registered)\b[^\d\n]{0,24}$/i;
+const PHONE_CONTEXT_AFTER = /^[^\d\n]{0,16}\b(?:phone|mobile|cell|number|landline|office|fax|home|work)\b/i;
+
+/**
+ * Phone numbers have no checksum and national formats differ, so a digit-group sequence counts
+ * only with evidence: an international prefix or area-code parentheses, the North American
+ * 3-3-4 shape, or a phone word next to it ("call me on 84 23 30"; six digits are a whole number in
+ * some small countries).
+ */
+function phoneValid(m: string, text: string, start: number): boolean {
+  const core = m.replace(/ ?(?:x|ext\.?) ?\d+$/, '');
+  const digits = core.replace(/\D/g, '').length;
+  if (digits < 6 || digits > 15) return false;
+  if (/^\+/.test(m) || /^\(\d{2,5}\)/.test(m)) return digits >= 8;
+  if (/^\d{3}([ .-])\d{3}\1\d{4}$/.test(core)) return true;
+  return PHONE_CONTEXT_BEFORE.test(text.slice(Math.max(0, start - 40), start)) || PHONE_CONTEXT_AFTER.test(text.slice(start + m.length, start + m.length + 30));
+}
+
 const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 
 const RECOGNIZERS: Recognizer[] = [
   { type: 'EMAIL_ADDRESS', score: 1, pattern: /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}\b/g },
   { type: 'URL', score: 0.9, pattern: /\b(?:https?:\/\/|www\.)[^\s<>"'`]+[^\s<>"'`.,;:!?)\]]/gi },
+  // Bare host names only with a common top-level domain: "config.yaml" or "Node.js" are file and
+  // product names, "shop.example.com/cart" is a link.
+  { type: 'URL', score: 0.7, pattern: /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|org|net|edu|gov|io|co|biz|info|app|dev|ai|me|eu|uk|de|fr|nl|us|ca|au)\b(?:\/[^\s<>"'`]*[^\s<>"'`.,;:!?)\]])?/gi },
   { type: 'CREDIT_CARD', score: 1, pattern: /\b(?:\d[ -]?){12,18}\d\b/g, validate: (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhnValid(d); } },
   { type: 'IBAN_CODE', score: 1, pattern: /\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b/g, validate: ibanValid },
   { type: 'US_SSN', score: 0.85, pattern: /\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b/g, validate: ssnValid },
   { type: 'IP_ADDRESS', score: 0.95, pattern: /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?\b/gi, validate: ipValid },
-  { type: 'PHONE_NUMBER', score: 0.75, pattern: /(?<![\w-]|\d[ .])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{3,4}[ .-]\d{3,4}(?![\w-]|[ .]\d)/g },
   { type: 'DATE_TIME', score: 0.85, pattern: new RegExp(
-    String.raw`\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|${MONTH}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? ${MONTH}\.?,? \d{4})\b`, 'gi'), validate: dateValid },
+    String.raw`\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}|${MONTH}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}|\d{1,2}(?:st|nd|rd|th)? ${MONTH}\.?,? \d{4}|${MONTH} \d{4})\b`, 'gi'), validate: dateValid },
+  // Times of day: with am/pm, or hh:mm after a word that introduces a time (a bare 3:16 is as often
+  // a ratio or a verse).
+  { type: 'DATE_TIME', score: 0.7, pattern: /\b(?:(?:1[0-2]|0?[1-9])(?::[0-5]\d)? ?(?:[ap]m\b|[ap]\.m\.)|(?<=\b(?:at|by|from|until|till|before|after|to|around) )(?:[01]?\d|2[0-3]):[0-5]\d\b)/gi },
+  // After dates, so that 12.03.2020 stays a date. Groups of digits split by one space, dot or dash,
+  // optionally led by +country code and an (area code).
+  { type: 'PHONE_NUMBER', score: 0.75, validate: phoneValid,
+    pattern: /(?<![\w+.,/-]|\d[ ./-])(?:\+\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ ./-]\d{2,8}){0,4}(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w]|[.,/-]\d|[ .-]\d)/g },
 ];
 
 /** Pattern-and-validator entities, overlapping matches resolved in favour of the earlier recognizer. */
@@ -90,7 +119,7 @@ export function findStructuredPii(text: string): PiiEntity[] {
     for (const m of text.matchAll(r.pattern)) {
       const start = m.index!;
       const end = start + m[0].length;
-      if (r.validate && !r.validate(m[0])) continue;
+      if (r.validate && !r.validate(m[0], text, start)) continue;
       if (found.some((e) => start < e.end && e.start < end)) continue;
       found.push({ type: r.type, start, end, text: m[0], score: r.score });
     }

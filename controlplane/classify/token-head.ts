@@ -1,49 +1,134 @@
-// Token-level PII head (PERSON, LOCATION): a linear classifier over each token's final hidden state.
-// Names and places have no checksum, so context in the encoder states is the only evidence.
+// Token-level PII head (PERSON, LOCATION): a linear BIO tagger over each token's final hidden state
+// plus a few surface features of the token's word. Names and places have no checksum, so context in
+// the encoder states is the main evidence; the encoder is uncased, so capitalization (the strongest
+// cue for a name in English text) is handed to the head separately.
 import type { EncodedSequence } from './encoder.ts';
-import { argmax, LinearHead } from './heads.ts';
+import { LinearHead } from './heads.ts';
 import type { PiiEntity } from './pii.ts';
 
+const WORD = /[\p{L}\p{N}'’-]+/gu;
 const WORD_CHAR = /[\p{L}\p{N}'’-]/u;
+const UPPER = /\p{Lu}/u;
+// "St." or "Jr." keeps its period when it ends an entity; a sentence's full stop does not.
+const ABBREVIATION = /(?:^|[^\p{L}])\p{Lu}\p{Ll}{0,2}\.$/u;
+
+/** Number of surface features per token, appended after the hidden state. */
+export const TOKEN_FEATURES = 10;
+
+/**
+ * Surface features per token (row-major [tokens x TOKEN_FEATURES]); offsets are the tokens' UTF-16
+ * spans in `text`, [0, 0] for specials (which get all zeros). The training script reads these from
+ * scripts/train/embed.ts, which calls this same function, so training and inference cannot drift.
+ */
+export function tokenFeatures(text: string, offsets: Array<[number, number]>): Float32Array {
+  const words: Array<{ start: number; end: number; cap: boolean; initial: boolean }> = [];
+  for (const m of text.matchAll(WORD)) {
+    const start = m.index!;
+    // Sentence-initial words are capitalized whatever they are, so capitalization says less there.
+    const before = text.slice(0, start).replace(/[\s"'“‘(\[*-]+$/u, '');
+    words.push({ start, end: start + m[0].length, cap: UPPER.test(m[0][0]), initial: before === '' || /[.!?:;\n]$/.test(before) });
+  }
+  const noUpper = !UPPER.test(text);
+  const f = new Float32Array(offsets.length * TOKEN_FEATURES);
+  let w = 0;
+  offsets.forEach(([s, e], j) => {
+    if (e <= s) return;
+    while (w < words.length && words[w].end <= s) w++;
+    const o = j * TOKEN_FEATURES;
+    f[o + 9] = noUpper ? 1 : 0;
+    const word = w < words.length && words[w].start <= s ? words[w] : null;
+    if (!word) { f[o + 8] = 1; return; } // punctuation between words
+    const str = text.slice(word.start, word.end);
+    const letters = str.replace(/[^\p{L}]/gu, '');
+    f[o] = word.cap ? 1 : 0;
+    f[o + 1] = letters.length >= 2 && letters === letters.toUpperCase() ? 1 : 0;
+    f[o + 2] = word.initial ? 1 : 0;
+    f[o + 3] = word.cap && !word.initial ? 1 : 0;
+    f[o + 4] = s > word.start ? 1 : 0;
+    f[o + 5] = /\p{N}/u.test(str) ? 1 : 0;
+    f[o + 6] = w > 0 && words[w - 1].cap ? 1 : 0;
+    f[o + 7] = w + 1 < words.length && words[w + 1].cap ? 1 : 0;
+  });
+  return f;
+}
 
 export class TokenHead {
-  private constructor(private readonly head: LinearHead, private readonly minScore: number) {}
+  private readonly types: Array<{ type: string; begin: boolean } | null>;
+
+  private constructor(private readonly head: LinearHead, private readonly minScore: number) {
+    // Labels are "O", then "B-TYPE" / "I-TYPE" pairs.
+    this.types = head.labels.map((l) => (l === 'O' ? null : { type: l.slice(2), begin: l.startsWith('B-') }));
+  }
 
   static load(path: string, encoderSha256: string): TokenHead {
     const head = LinearHead.load(path, encoderSha256);
     if (head.labels[0] !== 'O') throw new Error(`${path}: the first label of a token head must be "O"`);
+    const bad = head.labels.slice(1).find((l) => !/^[BI]-[A-Z_]+$/.test(l));
+    if (bad) throw new Error(`${path}: token head label "${bad}" is not B-TYPE or I-TYPE`);
     return new TokenHead(head, head.threshold ?? 0.5);
   }
 
   /** Entities in one encoded window; offsets are that window's token offsets into `text`. */
   entities(seq: EncodedSequence, offsets: Array<[number, number]>, text: string): PiiEntity[] {
     const out: PiiEntity[] = [];
+    const feats = tokenFeatures(text, offsets);
+    const x = new Float32Array(seq.hidden + TOKEN_FEATURES);
     let cur: { type: string; start: number; end: number; sum: number; n: number } | null = null;
     const close = () => {
       if (!cur) return;
-      // Sub-word predictions can cover part of a word; entities are whole words.
+      // Sub-word predictions can cover part of a word; entities are whole words, without the
+      // punctuation that the tagger may have carried along at the edges.
       let { start, end } = cur;
       while (start > 0 && WORD_CHAR.test(text[start - 1])) start--;
       while (end < text.length && WORD_CHAR.test(text[end])) end++;
-      out.push({ type: cur.type, start, end, text: text.slice(start, end), score: cur.sum / cur.n });
+      while (end > start && !WORD_CHAR.test(text[end - 1]) && !ABBREVIATION.test(text.slice(start, end))) end--;
+      if (end > start) out.push({ type: cur.type, start, end, text: text.slice(start, end), score: cur.sum / cur.n });
       cur = null;
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
-      const p = this.head.probs(seq.states, j * seq.hidden);
-      const k = argmax(p);
-      const type = this.head.labels[k];
-      if (type === 'O' || p[k] < this.minScore) { close(); continue; }
+      x.set(seq.states.subarray(j * seq.hidden, (j + 1) * seq.hidden));
+      x.set(feats.subarray(j * TOKEN_FEATURES, (j + 1) * TOKEN_FEATURES), seq.hidden);
+      const p = this.head.probs(x);
+      // Whether this is an entity token at all, then which kind: splitting the decision keeps the
+      // mass of B- and I- of one type together.
+      if (1 - p[0] < this.minScore) { close(); continue; }
+      let k = 1;
+      for (let c = 2; c < p.length; c++) if (p[c] > p[k]) k = c;
+      const { type, begin } = this.types[k]!;
       const [s, e] = offsets[j];
-      // Adjacent tokens of one type are one entity only when nothing but spaces separates them.
-      if (cur && cur.type === type && /^\s*$/.test(text.slice(cur.end, s))) {
-        cur.end = e; cur.sum += p[k]; cur.n++;
+      // B- opens a new entity, except inside a word (a sub-word piece tagged B- belongs to its word).
+      if (cur && cur.type === type && !(begin && !WORD_CHAR.test(text[s - 1] ?? ' '))) {
+        cur.end = e; cur.sum += 1 - p[0]; cur.n++;
       } else {
         close();
-        cur = { type, start: s, end: e, sum: p[k], n: 1 };
+        cur = { type, start: s, end: e, sum: 1 - p[0], n: 1 };
       }
     }
     close();
-    return out;
+    return joinParts(out, text);
   }
+}
+
+// What may separate two tagged pieces of one entity: the parts of an address on one line
+// ("Brixtonlaan 132, Chastre, WBR 1450"), or a first and a last name tagged apart. The tagger
+// labels tokens, and a street, a town and a postcode each start a new span; to a reader (and to
+// redaction) they are one place.
+const JOINS: Readonly<Record<string, RegExp>> = { LOCATION: /^[ \t]*,?[ \t]*$/, PERSON: /^[ \t]+$/ };
+
+function joinParts(entities: PiiEntity[], text: string): PiiEntity[] {
+  const out: PiiEntity[] = [];
+  for (const e of entities) {
+    const last = out.at(-1);
+    const join = JOINS[e.type];
+    if (last !== undefined && last.type === e.type && join !== undefined && join.test(text.slice(last.end, e.start))) {
+      // The joined score weighs each piece by its length.
+      const a = last.end - last.start;
+      const b = e.end - e.start;
+      out[out.length - 1] = { type: e.type, start: last.start, end: e.end, text: text.slice(last.start, e.end), score: (last.score * a + e.score * b) / (a + b) };
+    } else {
+      out.push(e);
+    }
+  }
+  return out;
 }

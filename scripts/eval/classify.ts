@@ -2,12 +2,13 @@
 // measures latency. Quality sets come from scripts/train/prep_*.py (.cache/train/); a missing set
 // is reported as skipped, so `--only latency` works without any training data.
 //
-//   node --import tsx scripts/eval/classify.ts [--only quality|latency] [--requests 200]
-//       [--model-dir DIR --heads-dir DIR] [--threads N] [--json FILE]
+//   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat]
+//       [--requests 200] [--model-dir DIR --heads-dir DIR] [--threads N] [--json FILE] [--errors FILE]
 //
 // --model-dir/--heads-dir evaluate a candidate encoder with its own heads (defaults: the product's);
 // --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
-// scripts/eval/encoder_tradeoff.ts.
+// scripts/eval/encoder_tradeoff.ts; --errors writes every PII miss / false positive and category
+// miss as JSONL, for error analysis (look at dev rows, not test rows, when changing the detectors).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,8 +19,14 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' }, requests: { type: 'string', default: '200' },
     'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
+    errors: { type: 'string' },
   },
 });
+const QUALITY = ['category', 'jailbreak', 'pii', 'chat'];
+const only = values.only === 'quality' ? QUALITY : values.only ? values.only.split(',') : [...QUALITY, 'latency'];
+const unknown = only.filter((o) => ![...QUALITY, 'latency'].includes(o));
+if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(', ')}; use quality, latency or ${QUALITY.join(', ')}`);
+const errors: object[] = [];
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
 const clf = createEncoderClassifier({
   maxQueue: 4096,
@@ -40,17 +47,44 @@ async function category() {
   const labels = [...new Set(rows.map((r) => r.label.replace(/ /g, '_')))].sort();
   const conf = labels.map(() => labels.map(() => 0));
   let ok = 0;
+  // Reliability: per confidence bin, how often the label was right.
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, right: 0, conf: 0 }));
   for (const r of rows) {
-    const got = (await clf.analyze(r.text)).category.label;
+    const c = (await clf.analyze(r.text)).category;
+    const got = c.label;
     const t = labels.indexOf(r.label.replace(/ /g, '_'));
+    const bin = bins[Math.min(9, Math.floor(c.confidence * 10))];
+    bin.n++; bin.conf += c.confidence; bin.right += labels[t] === got ? 1 : 0;
     conf[t][labels.indexOf(got)]++;
     if (labels[t] === got) ok++;
+    else errors.push({ task: 'category', text: r.text, label: labels[t], got });
   }
   report.category_accuracy = ok / rows.length;
   console.log(`\ncategory: MMLU-Pro test split (sha256(id)%10==0), n=${rows.length}, accuracy ${(ok / rows.length * 100).toFixed(1)}%`);
   console.log('confusion (rows true, cols predicted):');
   console.log(`${''.padEnd(17)}${labels.map((l) => l.slice(0, 5).padStart(6)).join('')}`);
   labels.forEach((l, i) => console.log(`${l.padEnd(17)}${conf[i].map((v) => String(v).padStart(6)).join('')}`));
+  const ece = bins.reduce((e, b) => e + (b.n ? (b.n / rows.length) * Math.abs(b.right / b.n - b.conf / b.n) : 0), 0);
+  report.category_ece = ece;
+  console.log(`reliability (confidence bin: n, mean confidence, accuracy); ECE ${ece.toFixed(3)}`);
+  bins.forEach((b, i) => b.n && console.log(`  ${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}: ${String(b.n).padStart(4)}  ${(b.conf / b.n).toFixed(3)}  ${(b.right / b.n).toFixed(3)}`));
+}
+
+// Chat-style prompts are not exam questions; the router sees both. The file lists, per prompt, the
+// categories a reasonable reader would accept (written by hand, never used for training).
+async function chat() {
+  const rows = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'chat-prompts.json'), 'utf8')) as Array<{ prompt: string; accept: string[] }>;
+  let ok = 0;
+  console.log(`\nchat prompts (scripts/eval/chat-prompts.json, n=${rows.length}): label, confidence, below threshold`);
+  for (const r of rows) {
+    const c = (await clf.analyze(r.prompt)).category;
+    const good = r.accept.includes(c.label);
+    if (good) ok++;
+    else errors.push({ task: 'chat', text: r.prompt, accept: r.accept, got: c.label });
+    console.log(`${good ? ' ' : 'x'} ${r.prompt.slice(0, 58).padEnd(59)}${c.label.padEnd(17)}${c.confidence.toFixed(2)}${c.below_threshold ? ' (below)' : ''}`);
+  }
+  report.chat_accuracy = ok / rows.length;
+  console.log(`chat prompts in an accepted category: ${ok}/${rows.length}`);
 }
 
 async function jailbreak() {
@@ -66,31 +100,55 @@ async function jailbreak() {
 }
 
 async function pii() {
-  type Row = { text: string; spans: Array<{ type: string; start: number; end: number }>; ignore: Array<{ start: number; end: number }> };
+  type Span = { type: string; start: number; end: number };
+  type Row = { text: string; spans: Span[]; ignore: Array<{ start: number; end: number }>; split: string };
   const rows = jsonl<Row>('pii_test.jsonl');
   if (!rows) return console.log('pii: skipped (run scripts/train/prep_pii.py)');
-  const per = new Map<string, { tp: number; fp: number; fn: number }>();
-  const at = (t: string) => per.get(t) ?? (per.set(t, { tp: 0, fp: 0, fn: 0 }), per.get(t)!);
+  type Counts = { tp: number; fp: number; fn: number };
+  const per = new Map<string, Map<string, Counts>>();
+  const at = (split: string, t: string) => {
+    const m = per.get(split) ?? (per.set(split, new Map()), per.get(split)!);
+    return m.get(t) ?? (m.set(t, { tp: 0, fp: 0, fn: 0 }), m.get(t)!);
+  };
   const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
   for (const r of rows) {
     const got = (await clf.analyze(r.text)).pii.entities.filter((e) => !r.ignore.some((i) => overlaps(i, e)));
     const used = new Set<number>();
+    const missed: Span[] = [];
     for (const g of r.spans) {
       const k = got.findIndex((e, i) => !used.has(i) && e.type === g.type && overlaps(e, g));
-      if (k >= 0) { used.add(k); at(g.type).tp++; } else at(g.type).fn++;
+      for (const split of [r.split, 'all']) k >= 0 ? at(split, g.type).tp++ : at(split, g.type).fn++;
+      if (k >= 0) used.add(k); else missed.push(g);
     }
-    got.forEach((e, i) => { if (!used.has(i)) at(e.type).fp++; });
+    const spurious = got.filter((_, i) => !used.has(i));
+    for (const e of spurious) for (const split of [r.split, 'all']) at(split, e.type).fp++;
+    if (missed.length || spurious.length) {
+      errors.push({ task: 'pii', split: r.split, text: r.text,
+        missed: missed.map((g) => `${g.type}:${r.text.slice(g.start, g.end)}`), spurious: spurious.map((e) => `${e.type}:${e.text}`) });
+    }
   }
-  console.log('\npii: presidio-evaluator templates + FakeNameGenerator values (unseen in training), entity match = same type + overlap');
-  console.log(`${'type'.padEnd(15)}${'prec'.padStart(7)}${'recall'.padStart(8)}${'F1'.padStart(7)}${'support'.padStart(9)}`);
-  const all = { tp: 0, fp: 0, fn: 0 };
-  for (const [t, c] of [...per].sort()) {
-    all.tp += c.tp; all.fp += c.fp; all.fn += c.fn;
+  const f1 = (c: Counts) => {
     const p = c.tp / (c.tp + c.fp || 1), rc = c.tp / (c.tp + c.fn || 1);
-    console.log(`${t.padEnd(15)}${p.toFixed(3).padStart(7)}${rc.toFixed(3).padStart(8)}${(2 * p * rc / (p + rc || 1)).toFixed(3).padStart(7)}${String(c.tp + c.fn).padStart(9)}`);
+    return { p, rc, f1: 2 * p * rc / (p + rc || 1) };
+  };
+  const piiReport: Record<string, unknown> = {};
+  report.pii = piiReport;
+  console.log('\npii: presidio-evaluator templates + FakeNameGenerator values (unseen in training), entity match = same type + overlap');
+  console.log('(templates split by sha256(template) % 2: "test" is the held-out figure, "dev" was used for error analysis)');
+  for (const split of ['test', 'dev', 'all']) {
+    const m = per.get(split);
+    if (!m) continue;
+    console.log(`\n[${split}] ${'type'.padEnd(15)}${'prec'.padStart(7)}${'recall'.padStart(8)}${'F1'.padStart(7)}${'support'.padStart(9)}`);
+    const all = { tp: 0, fp: 0, fn: 0 };
+    for (const [t, c] of [...m].sort()) {
+      all.tp += c.tp; all.fp += c.fp; all.fn += c.fn;
+      const { p, rc, f1: f } = f1(c);
+      console.log(`${''.padEnd(split.length + 3)}${t.padEnd(15)}${p.toFixed(3).padStart(7)}${rc.toFixed(3).padStart(8)}${f.toFixed(3).padStart(7)}${String(c.tp + c.fn).padStart(9)}`);
+    }
+    const { p, rc, f1: f } = f1(all);
+    piiReport[split] = { precision: p, recall: rc, f1: f };
+    console.log(`${''.padEnd(split.length + 3)}${'micro'.padEnd(15)}${p.toFixed(3).padStart(7)}${rc.toFixed(3).padStart(8)}${f.toFixed(3).padStart(7)}${String(all.tp + all.fn).padStart(9)}`);
   }
-  const p = all.tp / (all.tp + all.fp), rc = all.tp / (all.tp + all.fn);
-  console.log(`${'micro'.padEnd(15)}${p.toFixed(3).padStart(7)}${rc.toFixed(3).padStart(8)}${(2 * p * rc / (p + rc)).toFixed(3).padStart(7)}${String(all.tp + all.fn).padStart(9)}`);
 }
 
 const pct = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
@@ -122,7 +180,11 @@ async function latency() {
   console.log(`RSS after load: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
 }
 
-if (values.only !== 'latency') { await category(); await jailbreak(); await pii(); }
-if (values.only !== 'quality') await latency();
+if (only.includes('category')) await category();
+if (only.includes('chat')) await chat();
+if (only.includes('jailbreak')) await jailbreak();
+if (only.includes('pii')) await pii();
+if (only.includes('latency')) await latency();
 await clf.close();
 if (values.json) writeFileSync(values.json, JSON.stringify(report));
+if (values.errors) writeFileSync(values.errors, errors.map((e) => JSON.stringify(e)).join('\n') + '\n');

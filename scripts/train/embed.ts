@@ -3,12 +3,16 @@
 //
 //   node --import tsx scripts/train/embed.ts --in rows.jsonl --out prefix [--max-tokens 256] [--token-states]
 //
-// Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order kept) and, with
-// --token-states, prefix.tok.f32 ([tokens x hidden]) plus prefix.tok.json (per row: token count and
-// UTF-16 offsets, so labels can be aligned to tokens in Python).
-import { readFileSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+// Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order kept), prefix.cls.f32
+// (the [CLS] state, [rows x hidden]; bge was trained to pool there) and, with
+// --token-states, prefix.tok.f32 ([tokens x hidden]), prefix.feat.f32 ([tokens x TOKEN_FEATURES], the
+// token head's surface features from the product code) and prefix.tok.json (per row: token UTF-16
+// offsets, so labels can be aligned to tokens in Python).
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Encoder } from '../../controlplane/classify/encoder.ts';
+import { tokenFeatures } from '../../controlplane/classify/token-head.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
 import { defaultModelDir } from '../../controlplane/classify/paths.ts';
 
@@ -31,6 +35,7 @@ const encoded = rows.map((r) => tok.encode(r.text, maxTokens));
 // Length-sorted batches waste little compute on padding; results are written back in row order.
 const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
 const emb = new Float32Array(rows.length * enc.hidden);
+const cls = new Float32Array(rows.length * enc.hidden);
 const states: Float32Array[] = new Array(rows.length);
 const t0 = Date.now();
 for (let s = 0; s < order.length; s += 32) {
@@ -38,16 +43,25 @@ for (let s = 0; s < order.length; s += 32) {
   const out = await enc.encodeMany(idx.map((i) => encoded[i].ids));
   idx.forEach((i, k) => {
     emb.set(out[k].embedding, i * enc.hidden);
+    cls.set(out[k].states.subarray(0, enc.hidden), i * enc.hidden);
     if (values['token-states']) states[i] = out[k].states;
   });
   if ((s / 32) % 20 === 0) process.stderr.write(`\r${s + idx.length}/${rows.length} ${((Date.now() - t0) / 1000).toFixed(0)}s`);
 }
 process.stderr.write('\n');
+mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(`${values.out}.emb.f32`, Buffer.from(emb.buffer));
+writeFileSync(`${values.out}.cls.f32`, Buffer.from(cls.buffer));
 if (values['token-states']) {
   const fd = openSync(`${values.out}.tok.f32`, 'w');
   for (const st of states) writeSync(fd, Buffer.from(st.buffer, st.byteOffset, st.byteLength));
   closeSync(fd);
+  const ffd = openSync(`${values.out}.feat.f32`, 'w');
+  rows.forEach((r, i) => {
+    const f = tokenFeatures(r.text, encoded[i].offsets);
+    writeSync(ffd, Buffer.from(f.buffer, f.byteOffset, f.byteLength));
+  });
+  closeSync(ffd);
   writeFileSync(`${values.out}.tok.json`, JSON.stringify(encoded.map((e) => e.offsets)));
 }
 await enc.close();

@@ -236,6 +236,12 @@ def train_rows(n=9000):
     return rows
 
 
+def unescape(template):
+    """templates.txt keeps one template per line, writing line breaks as a backslash and "n" (and
+    escaping "," and "|" once); the sentences it stands for have real line breaks."""
+    return re.sub(r"\\(.)", lambda m: "\n" if m.group(1) == "n" else m.group(1), template)
+
+
 def held_out_rows(reps=5):
     wheel = sorted(glob.glob(os.path.join(ROOT, ".cache", "wheels", "presidio_evaluator-*.whl")))
     if not wheel:
@@ -274,7 +280,7 @@ def held_out_rows(reps=5):
                     return fk.credit_card_number()
                 return table.get(field) or faker_values(fk, fk)(field)
             split = "dev" if int(hashlib.sha256(t.encode()).hexdigest(), 16) % 2 else "test"
-            rows.append({**fill(t, v), "split": split})
+            rows.append({**fill(unescape(t), v), "split": split})
     return rows
 
 

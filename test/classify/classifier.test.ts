@@ -41,6 +41,28 @@ test('a card number is CREDIT_CARD with its span', async () => {
   assert.equal(text.slice(card.start, card.end), '4111 1111 1111 1111');
 });
 
+test('names and places come from the token head, with offsets into the text', async () => {
+  const text = 'John Smith lives at 12 Oak Street, Springfield.';
+  const r = await clf.analyze(text);
+  const of = (type: string) => r.pii.entities.filter((e) => e.type === type).map((e) => text.slice(e.start, e.end));
+  assert.deepEqual(of('PERSON'), ['John Smith']);
+  const places = of('LOCATION').join(' | ');
+  assert.match(places, /Oak Street/);
+  assert.match(places, /Springfield/);
+  assert.doesNotMatch(places, /\.$/);
+  // No names in a plain question.
+  assert.deepEqual((await clf.analyze('Explain how photosynthesis works in C4 plants.')).pii.entities, []);
+});
+
+test('structured PII through the classifier: dates, links, IBAN, phone with context', async () => {
+  const text = 'Born on March 3, 1985; profile at https://example.org/u/42; IBAN GB82 WEST 1234 5698 7654 32; call me on 84 23 30.';
+  const r = await clf.analyze(text);
+  const got = r.pii.entities.map((e) => [e.type, text.slice(e.start, e.end)]);
+  for (const want of [['DATE_TIME', 'March 3, 1985'], ['URL', 'https://example.org/u/42'], ['IBAN_CODE', 'GB82 WEST 1234 5698 7654 32'], ['PHONE_NUMBER', '84 23 30']]) {
+    assert.ok(got.some(([t, s]) => t === want[0] && s === want[1]), `${want.join(' ')} in ${JSON.stringify(got)}`);
+  }
+});
+
 test('outputs are deterministic, and batched equals single', async () => {
   const text = 'Which law of thermodynamics forbids perpetual motion machines?';
   const a = await clf.analyze(text, { embedding: true });

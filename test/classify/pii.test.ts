@@ -34,3 +34,31 @@ test('structured entities win over overlapping learned ones', () => {
   const l = [{ type: 'PERSON', start: 0, end: 3, text: 'a', score: 0.9 }, { type: 'PERSON', start: 12, end: 15, text: 'Bob', score: 0.9 }];
   assert.deepEqual(mergeEntities(s, l).map((e) => e.type), ['EMAIL_ADDRESS', 'PERSON']);
 });
+
+test('phone numbers: international shapes with a phone word, North American shape alone', () => {
+  const phone = (t: string) => findStructuredPii(t).filter((e) => e.type === 'PHONE_NUMBER').map((e) => e.text);
+  assert.deepEqual(phone('Call me on 84 23 30 tonight.'), ['84 23 30']);
+  assert.deepEqual(phone('my mobile: 0491 570 156'), ['0491 570 156']);
+  assert.deepEqual(phone('Reach the office at +44 20 7946 0958 or (08063) 60837.'), ['+44 20 7946 0958', '(08063) 60837']);
+  assert.deepEqual(phone('Tel. 03674/45290784, ext 12'), ['03674/45290784']);
+  assert.deepEqual(phone('Support: 415-555-0134 x204'), ['415-555-0134 x204']);
+  assert.deepEqual(phone('He scored 84 23 30 in three rounds; 123 4567 is a lot.'), []);
+  assert.deepEqual(phone('call 123'), []);
+});
+
+test('dates, times of day and links', () => {
+  assert.deepEqual(types('Born 4/15/1960, moved in March 2021; call at 14:30 or 3 pm.'),
+    [['DATE_TIME', '4/15/1960'], ['DATE_TIME', 'March 2021'], ['DATE_TIME', '14:30'], ['DATE_TIME', '3 pm']]);
+  // A bare h:mm is a ratio or a verse as often as a time.
+  assert.deepEqual(types('John 3:16 and a 2:30 ratio'), []);
+  assert.deepEqual(types('See https://example.com/a?b=1, shop.example.co.uk/cart or miller.biz.'),
+    [['URL', 'https://example.com/a?b=1'], ['URL', 'shop.example.co.uk/cart'], ['URL', 'miller.biz']]);
+  assert.deepEqual(types('Edit config.yaml and restart Node.js'), []);
+  assert.deepEqual(types('write to jane@miller.biz'), [['EMAIL_ADDRESS', 'jane@miller.biz']]);
+});
+
+test('IBAN with a valid checksum only, spaces allowed', () => {
+  assert.deepEqual(types('Pay to DE89 3704 0044 0532 0130 00 today'), [['IBAN_CODE', 'DE89 3704 0044 0532 0130 00']]);
+  assert.deepEqual(types('Pay to GB82 WEST 1234 5698 7654 33 today'), []);
+  assert.deepEqual(types('Pay to GB82 WEST 1234 5698 7654 32 today'), [['IBAN_CODE', 'GB82 WEST 1234 5698 7654 32']]);
+});

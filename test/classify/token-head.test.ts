@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { TOKEN_FEATURES, TokenHead, tokenFeatures } from '../../controlplane/classify/token-head.ts';
+
+// Offsets of every word and punctuation mark, like a tokenizer's (with [CLS] and [SEP] around them).
+function spans(text: string): Array<[number, number]> {
+  return [[0, 0], ...[...text.matchAll(/[\p{L}\p{N}'-]+|[^\s\p{L}\p{N}]/gu)].map((m) => [m.index!, m.index! + m[0].length] as [number, number]), [0, 0]];
+}
+const row = (f: Float32Array, j: number) => Array.from(f.subarray(j * TOKEN_FEATURES, (j + 1) * TOKEN_FEATURES));
+
+test('surface features: capitalization in and out of sentence starts, digits, punctuation', () => {
+  const text = 'Yes. We met John at 12 Oak Street, NYC';
+  const off = spans(text);
+  const f = tokenFeatures(text, off);
+  const at = (w: string) => row(f, off.findIndex(([s, e]) => text.slice(s, e) === w));
+  // [cap, all caps, sentence-initial, cap mid-sentence, continuation, digit, prev cap, next cap, punctuation, text without capitals]
+  assert.deepEqual(at('We'), [1, 0, 1, 0, 0, 0, 1, 0, 0, 0]);
+  assert.deepEqual(at('John'), [1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
+  assert.deepEqual(at('12'), [0, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+  assert.deepEqual(at(','), [0, 0, 0, 0, 0, 0, 0, 0, 1, 0]);
+  assert.deepEqual(at('NYC'), [1, 1, 0, 1, 0, 0, 1, 0, 0, 0]);
+  assert.deepEqual(row(f, 0), new Array(TOKEN_FEATURES).fill(0));
+  const lower = tokenFeatures('john lives here', spans('john lives here'));
+  assert.equal(lower[1 * TOKEN_FEATURES + 9], 1);
+});
+
+test('a sub-word piece is a continuation of its word', () => {
+  const text = 'Springfield';
+  const f = tokenFeatures(text, [[0, 0], [0, 6], [6, 11], [0, 0]]);
+  assert.equal(row(f, 1)[4], 0);
+  assert.equal(row(f, 2)[4], 1);
+});
+
+test('token head files must use O plus B-/I- labels', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-'));
+  const head = (labels: string[]) => {
+    const p = join(dir, `${labels.join('_')}.json`);
+    writeFileSync(p, JSON.stringify({ kind: 'linear', labels, dim: 1, weights: labels.map(() => 0), bias: labels.map(() => 0), temperature: 1, encoder_sha256: 'abc' }));
+    return p;
+  };
+  assert.throws(() => TokenHead.load(head(['O', 'PERSON']), 'abc'), /token head label "PERSON" is not B-TYPE or I-TYPE/);
+  assert.throws(() => TokenHead.load(head(['B-PERSON', 'O']), 'abc'), /the first label of a token head must be "O"/);
+  assert.ok(TokenHead.load(head(['O', 'B-PERSON', 'I-PERSON']), 'abc'));
+});
