@@ -1,4 +1,4 @@
-import { defineCounter, defineGauge, increment, record } from "./sdk/metrics";
+import { defineCounter, defineGauge, defineHistogram, increment, record } from "./sdk/metrics";
 
 // Failure causes of docs/decision-contract.md; the value indexes CAUSE_NAMES.
 export namespace Cause {
@@ -33,6 +33,8 @@ export class Metrics {
   causes: u32[] = defineCauses();
   // 1 while the breaker is open or probing, 0 once closed; set by whichever worker makes the change.
   breakerOpen: u32 = defineGauge("switchyard_breaker_open");
+  // Milliseconds from the decision call to its answer (or to Envoy's timeout or reset), every call.
+  decisionRtt: u32 = defineHistogram("switchyard_decision_rtt_ms");
   // The VM's linear memory in bytes, as last reported by a worker: it only grows, so a flat value
   // over many requests shows that nothing accumulates per request.
   memoryBytes: u32 = defineGauge("switchyard_wasm_memory_bytes");
@@ -60,4 +62,4 @@ function defineCauses(): u32[] {
   return ids;
 }
 
-export { increment };
+export { increment, record };

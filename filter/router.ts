@@ -10,7 +10,7 @@ import { logDebug, logError, logWarn } from "./sdk/log";
 import { nowMs } from "./sdk/time";
 import { Config, isPrintable, parseConfig } from "./config";
 import { Action, Decision, parseDecision } from "./decision";
-import { CAUSE_NAMES, Cause, Metrics, countsForBreaker, increment } from "./metrics";
+import { CAUSE_NAMES, Cause, Metrics, countsForBreaker, increment, record } from "./metrics";
 import { Admit, Breaker } from "./breaker";
 import { Field, RequestFields, parseRequest } from "./json/request";
 import { apiOfPath, writeDecisionRequest } from "./json/extract";
@@ -203,6 +203,7 @@ class Stream extends HttpContext {
     if (this.state != State.Deciding) return;
     this.state = State.Done;
     const config = this.config();
+    record(this.metrics().decisionRtt, <u64>(nowMs() - this.calledAt));
     if (numHeaders == 0) {
       this.failAndResume(nowMs() - this.calledAt >= <i64>config.timeoutMs ? Cause.Timeout : Cause.Unreachable);
       return;

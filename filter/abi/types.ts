@@ -40,4 +40,5 @@ export namespace StreamType {
 export namespace MetricType {
   export const Counter: i32 = 0;
   export const Gauge: i32 = 1;
+  export const Histogram: i32 = 2;
 }

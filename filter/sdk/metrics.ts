@@ -20,6 +20,10 @@ export function defineGauge(name: string): u32 {
   return define(MetricType.Gauge, name);
 }
 
+export function defineHistogram(name: string): u32 {
+  return define(MetricType.Histogram, name);
+}
+
 export function increment(id: u32): void {
   incrementBy(id, 1);
 }
@@ -28,7 +32,8 @@ export function incrementBy(id: u32, n: i64): void {
   if (id != u32.MAX_VALUE) proxy_increment_metric(id, n);
 }
 
-// Sets a gauge. Envoy keeps one stat per name for all VMs, so the last writer's value is the value.
+// Sets a gauge (Envoy keeps one stat per name for all VMs, so the last writer's value is the value),
+// or adds a value to a histogram.
 export function record(id: u32, value: u64): void {
   if (id != u32.MAX_VALUE) proxy_record_metric(id, value);
 }

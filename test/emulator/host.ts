@@ -68,8 +68,10 @@ export class ProxyWasmHost {
   readonly httpCalls: HttpCall[] = [];
   readonly foreignCalls: { name: string; contextId: number }[] = [];
   readonly sharedData: SharedData;
-  // Metric type by name (0 counter, 1 gauge).
+  // Metric type by name (0 counter, 1 gauge, 2 histogram).
   readonly metricTypes = new Map<string, number>();
+  // Every value recorded into each histogram, in order.
+  readonly histograms = new Map<string, number[]>();
   // The host clock, in nanoseconds; tests move it with advance().
   now = 1_000_000_000n;
   // What the root context last asked for with proxy_set_tick_period_milliseconds (0: no ticks).
@@ -312,7 +314,7 @@ export class ProxyWasmHost {
         return Status.Ok;
       },
       proxy_define_metric: (type: number, nPtr: number, nLen: number, idPtr: number) => {
-        if (type !== 0 && type !== 1) return Status.BadArgument;
+        if (type !== 0 && type !== 1 && type !== 2) return Status.BadArgument;
         const name = this.text(nPtr, nLen);
         this.metricNames.push(name);
         this.metricTypes.set(name, type);
@@ -329,8 +331,13 @@ export class ProxyWasmHost {
       proxy_record_metric: (id: number, value: bigint) => {
         const name = this.metricNames[id];
         if (name === undefined) return Status.NotFound;
-        // The filter records only gauges; a recorded counter would be a filter bug worth seeing.
-        if (this.metricTypes.get(name) !== 1) return Status.BadArgument;
+        // Recording a counter would be a filter bug worth seeing.
+        const type = this.metricTypes.get(name);
+        if (type === 2) {
+          this.histograms.set(name, [...(this.histograms.get(name) ?? []), Number(value)]);
+          return Status.Ok;
+        }
+        if (type !== 1) return Status.BadArgument;
         this.metrics.set(name, Number(value));
         return Status.Ok;
       },

@@ -320,3 +320,15 @@ test("reports the VM's memory size, and it does not grow over repeated requests"
   for (let i = 0; i < 2000; i++) round();
   assert.equal(host.metric("switchyard_wasm_memory_bytes"), warm, "memory grew over 2,000 requests");
 });
+
+test("every decision call's round trip goes into a histogram, in milliseconds", async () => {
+  const host = await loadHost();
+  const first = send(host, chat("auto")).call!;
+  host.advance(12);
+  host.respond(first, 200, routeTo("m"));
+  const second = send(host, chat("auto")).call!;
+  host.advance(300);
+  host.failCall(second);
+  assert.equal(host.metricTypes.get("switchyard_decision_rtt_ms"), 2);
+  assert.deepEqual(host.histograms.get("switchyard_decision_rtt_ms"), [12, 300]);
+});

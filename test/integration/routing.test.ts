@@ -2,6 +2,7 @@
 // streaming, the body cap and metrics.
 
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { chatBody, ECHO_BODY_HEADER, MODEL_HEADER, post, promCounter, SUITE, useStack } from './harness.ts';
 
@@ -115,5 +116,21 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     for (const name of ['switchyard_requests_blocked', 'switchyard_failures_closed', 'switchyard_failure_unreachable', 'switchyard_failure_timeout']) {
       assert.notEqual(await promCounter(admin, name), undefined, `${name} is exported (before it first counts)`);
     }
+  });
+
+  it('exports the decision round-trip time as a histogram in milliseconds', async () => {
+    // Envoy merges histograms into its admin output on its stats flush (every 5 s by default).
+    let text = '';
+    for (let i = 0; i < 60 && !/^switchyard_decision_rtt_ms_count(\{[^}]*\})? [3-9]/m.test(text); i++) {
+      await sleep(250);
+      text = await (await fetch(`${stack().adminUrl}/stats/prometheus`)).text();
+    }
+    const count = /^switchyard_decision_rtt_ms_count(?:\{[^}]*\})? (\d+)$/m.exec(text);
+    assert.ok(count && Number(count[1]) >= 3, `three or more decision calls recorded: ${count?.[0]}`);
+    const buckets = [...text.matchAll(/^switchyard_decision_rtt_ms_bucket\{le="([^"]+)"\} (\d+)$/gm)];
+    assert.ok(buckets.length > 5, 'with buckets');
+    // Loopback decisions with rules take well under the 300 ms timeout.
+    const under = buckets.find(([, le]) => le === '250');
+    assert.equal(under?.[2], count![1], `every call under 250 ms: ${buckets.map((b) => b[0]).join(', ')}`);
   });
 });
