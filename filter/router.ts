@@ -1,7 +1,7 @@
 import { Action as FilterAction, BufferType, MapType, StreamType } from "./abi/types";
 import { proxy_continue_stream } from "./abi/imports";
 import { HttpContext, RootContext, forgetCall, trackCall } from "./sdk/context";
-import { getHeader, setHeader } from "./sdk/headers";
+import { getHeader, removeHeader, setHeader } from "./sdk/headers";
 import { readBuffer, replaceBuffer } from "./sdk/buffers";
 import { httpCall } from "./sdk/http_call";
 import { sendJsonResponse } from "./sdk/local_response";
@@ -317,6 +317,8 @@ class Stream extends HttpContext {
       const reading = response.start(getHeader(MapType.HttpResponseHeaders, ":status"),
         getHeader(MapType.HttpResponseHeaders, "content-type"), getHeader(MapType.HttpResponseHeaders, "content-encoding"));
       if (reading || response.unreadable) this.response = response;
+      // Taking the usage chunk out shortens the body: a stream sent with a length goes on without one.
+      if (reading && this.stripUsage) removeHeader(MapType.HttpResponseHeaders, "content-length");
     }
     return FilterAction.Continue;
   }

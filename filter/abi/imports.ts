@@ -20,6 +20,9 @@ export declare function proxy_get_header_map_value(mapType: i32, keyPtr: usize, 
 @external("env", "proxy_replace_header_map_value")
 export declare function proxy_replace_header_map_value(mapType: i32, keyPtr: usize, keySize: usize, valuePtr: usize, valueSize: usize): i32;
 
+@external("env", "proxy_remove_header_map_value")
+export declare function proxy_remove_header_map_value(mapType: i32, keyPtr: usize, keySize: usize): i32;
+
 @external("env", "proxy_send_local_response")
 export declare function proxy_send_local_response(statusCode: u32, detailsPtr: usize, detailsSize: usize, bodyPtr: usize, bodySize: usize, headersPtr: usize, headersSize: usize, grpcStatus: i32): i32;
 

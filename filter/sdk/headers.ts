@@ -1,4 +1,4 @@
-import { proxy_get_header_map_value, proxy_replace_header_map_value } from "../abi/imports";
+import { proxy_get_header_map_value, proxy_remove_header_map_value, proxy_replace_header_map_value } from "../abi/imports";
 import { Status } from "../abi/types";
 import { HostBytes, OUT_PTR, OUT_SIZE, clearOut } from "./host_bytes";
 
@@ -19,6 +19,11 @@ export function setHeader(map: i32, name: string, value: string): void {
   const k = String.UTF8.encode(name);
   const v = String.UTF8.encode(value);
   proxy_replace_header_map_value(map, changetype<usize>(k), <usize>k.byteLength, changetype<usize>(v), <usize>v.byteLength);
+}
+
+export function removeHeader(map: i32, name: string): void {
+  const k = String.UTF8.encode(name);
+  proxy_remove_header_map_value(map, changetype<usize>(k), <usize>k.byteLength);
 }
 
 // The ABI's serialized header map: count, then (key size, value size) per pair, then each key and

@@ -279,6 +279,15 @@ export class ProxyWasmHost {
         map.push(...rest, [key, value]);
         return Status.Ok;
       },
+      proxy_remove_header_map_value: (type: number, kPtr: number, kLen: number) => {
+        const map = this.headerMap(type);
+        if (!map) return Status.NotFound;
+        const key = this.text(kPtr, kLen).toLowerCase();
+        const rest = map.filter(([k]) => k !== key);
+        map.length = 0;
+        map.push(...rest);
+        return Status.Ok;
+      },
       proxy_send_local_response: (status: number, dPtr: number, dLen: number, bPtr: number, bLen: number,
                                   hPtr: number, hLen: number) => {
         const s = this.stream();

@@ -41,7 +41,7 @@ const FILTER_IMPORTS = [
   "proxy_get_header_map_value", "proxy_replace_header_map_value", "proxy_send_local_response", "proxy_http_call",
   "proxy_set_effective_context", "proxy_continue_stream", "proxy_define_metric", "proxy_increment_metric",
   "proxy_record_metric", "proxy_call_foreign_function", "proxy_get_shared_data", "proxy_set_shared_data",
-  "proxy_set_tick_period_milliseconds",
+  "proxy_set_tick_period_milliseconds", "proxy_remove_header_map_value",
 ];
 
 test("imports exactly the host functions the filter is documented to use", () => {
