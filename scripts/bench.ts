@@ -2,10 +2,11 @@
 //
 //   npm run bench [-- --duration 10 --warmup 2 --rounds 5 --connections 1,8]
 //
-// Three scenarios side by side in one run, same request shape and demo backend:
+// Scenarios side by side in one run, same request shape and demo backend:
 //   a) Envoy without the Switchyard filter, b) with the filter and an explicit model (the filter's
 //   default: untouched), b') the same routed by header (route_explicit_models), c) with the filter
-//   and a trigger model (one control-plane decision per request).
+//   and a trigger model (one control-plane decision per request, token usage read and reported),
+//   c') the same with report_usage off.
 // Each scenario's measured time is split into rounds that alternate the scenarios, so drift on a shared
 // machine (other processes, CPU frequency) lands on all three alike instead of on whichever ran last.
 // The stacks run in a child process so the load generator (autocannon, in this process) does not
@@ -29,6 +30,7 @@ interface Urls {
   baseline: string;
   filtered: string;
   routedExplicit: string;
+  unmetered: string;
 }
 
 const PROMPT = 'What is the derivative of f(x) = x^3?';
@@ -41,6 +43,9 @@ const SCENARIOS = [
   // header and a route re-selection. Side by side with b) it prices routing explicit names by header.
   { key: 'b2', label: "b') filter, explicit model routed by header", target: 'routedExplicit', body: body('general') },
   { key: 'c', label: 'c) filter, control-plane decision', target: 'filtered', body: body('MoM') },
+  // The same with report_usage off: side by side with c) it prices reading each routed response's
+  // token usage and the per-second reports.
+  { key: 'c2', label: "c') the same, report_usage off", target: 'unmetered', body: body('MoM') },
 ] as const;
 
 // Each Envoy gets one worker: on a small box that keeps Envoy, the servers and the load generator
@@ -73,7 +78,8 @@ async function serve(): Promise<void> {
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: false, concurrency: ENVOY_WORKERS }));
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: { route_explicit_models: false }, concurrency: ENVOY_WORKERS }));
   stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: { route_explicit_models: true }, concurrency: ENVOY_WORKERS }));
-  process.send!({ baseline: stacks[0].url, filtered: stacks[1].url, routedExplicit: stacks[2].url } satisfies Urls);
+  stacks.push(await startStack({ envoyPath, wasmPath, configPath, filter: { route_explicit_models: false, report_usage: false }, concurrency: ENVOY_WORKERS }));
+  process.send!({ baseline: stacks[0].url, filtered: stacks[1].url, routedExplicit: stacks[2].url, unmetered: stacks[3].url } satisfies Urls);
 }
 
 interface Sample {
