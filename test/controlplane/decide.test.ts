@@ -36,9 +36,14 @@ describe('decisions with the default config', () => {
     assert.equal(outcome.reason, 'rule:math:keyword');
   });
 
-  it('routes code questions to the code model', async () => {
-    const { decision } = await decide(request('How do I reverse a list in Python?'));
-    assert.equal(decision.action === 'route' && decision.model, 'code-model');
+  it('routes code questions to the code model, chat-style ones too', async () => {
+    for (const prompt of ['How do I reverse a list in Python?', 'How do I center a div in CSS?', 'Why does my React component re-render twice?', 'docker compose keeps restarting my database']) {
+      const { decision } = await decide(request(prompt));
+      assert.equal(decision.action === 'route' && decision.model, 'code-model', prompt);
+    }
+    // Words that mean software only in some sentences are left to the encoder.
+    const { decision } = await decide(request('How do plants react to light?'));
+    assert.equal(decision.action === 'route' && decision.model, 'general');
   });
 
   it('reports a pattern match as such', async () => {
