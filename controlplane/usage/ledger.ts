@@ -53,6 +53,8 @@ function addTo(into: UsageTotals, from: UsageTotals): void {
 
 export class UsageLedger {
   private readonly buckets = new Map<number, Map<string, Entry>>();
+  // The minute of the last pruning: buckets age out a minute at a time, so once a minute is enough.
+  private prunedAt = -1;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -110,6 +112,8 @@ export class UsageLedger {
   }
 
   private prune(currentMinute: number): void {
+    if (currentMinute === this.prunedAt) return;
+    this.prunedAt = currentMinute;
     const oldest = currentMinute - RETENTION_MS / BUCKET_MS + 1;
     for (const minute of this.buckets.keys()) if (minute < oldest) this.buckets.delete(minute);
   }
