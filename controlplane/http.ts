@@ -3,7 +3,7 @@
 
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ErrorRequestHandler, Express, Request, RequestHandler, Response } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response } from 'express';
 
 export interface ApiError {
   readonly message: string;
@@ -58,7 +58,15 @@ export function nestsDeeperThan(bytes: Uint8Array, max: number): boolean {
 }
 
 /**
- * Parses a body read by `express.raw()` as JSON. Answers 400 and returns undefined when the body is
+ * Reads a request body of at most `maxBytes` as raw bytes, whatever its content type: the API's
+ * bodies are defined to be JSON however the client labelled them. Larger bodies get 413.
+ */
+export function rawBody(maxBytes: number): RequestHandler {
+  return express.raw({ limit: maxBytes, type: () => true });
+}
+
+/**
+ * Parses a body read by `rawBody()` as JSON. Answers 400 and returns undefined when the body is
  * empty or not JSON; the value is wrapped because `null` is valid JSON.
  */
 export function parseJsonBody(req: Request, res: Response): { value: unknown } | undefined {

@@ -18,7 +18,7 @@ import { createMemoryStore } from './config/store/memory.ts';
 import type { ConfigStore } from './config/store/types.ts';
 import { parseRouteRequest, RouteRequestError, type RouteRequest } from './contract.ts';
 import { createDecisionEngine, type Outcome } from './decide.ts';
-import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening, type Timeouts } from './http.ts';
+import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, rawBody, sendError, type Listening, type Timeouts } from './http.ts';
 import { DEFAULT_MAX_IN_FLIGHT, limitInFlight, sendOverloaded } from './limits.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createTracing, type Tracing } from './telemetry/tracing.ts';
@@ -118,7 +118,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const tracing = options.tracing ?? createTracing();
   const ledger = new UsageLedger();
   // Reports need no classifier, so they are taken before the control plane is ready.
-  decisionApp.use(createUsageReportRouter({ live, ledger, metrics, body: express.raw({ limit: maxBodyBytes, type: () => true }) }));
+  decisionApp.use(createUsageReportRouter({ live, ledger, metrics, body: rawBody(maxBodyBytes) }));
   addDecisionRoutes(decisionApp, { live, metrics, logger: options.logger ?? createLogger(), tracing, requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
   addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
   if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
@@ -207,7 +207,7 @@ function addDecisionRoutes(app: Express, { live, metrics, logger, tracing, requi
     next();
   };
 
-  const body = express.raw({ limit: maxBodyBytes, type: () => true });
+  const body = rawBody(maxBodyBytes);
   /** Parses a contract route request and decides under one config version; undefined once answered. */
   const decideFor = async (req: Request, res: Response): Promise<{ outcome: Outcome; request: RouteRequest; version: number } | undefined> => {
     const parsed = parseJsonBody(req, res);

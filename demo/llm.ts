@@ -7,7 +7,7 @@
 // is how a per-model Envoy cluster behaves when a request reaches it unrouted (e.g. failure-open).
 
 import express, { type Request, type Response } from 'express';
-import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, sendError, type Listening } from '../controlplane/http.ts';
+import { errorHandler, listen, methodNotAllowed, notFound, parseJsonBody, rawBody, sendError, type Listening } from '../controlplane/http.ts';
 import { isObject } from '../controlplane/validate.ts';
 import { DEMO_APIS, type Answer, type DemoApi, type ServerSentEvent } from './apis.ts';
 
@@ -38,7 +38,7 @@ export async function startDemoLLM(options: DemoLLMOptions): Promise<DemoLLM> {
   const app = express();
   app.disable('x-powered-by');
   // Raw bytes, whatever the content type: the echo mode must return them untouched.
-  const rawBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+  const body = rawBody(MAX_BODY_BYTES);
 
   const servedModel = (requested: unknown): string | undefined => {
     if (typeof requested === 'string' && models.includes(requested)) return requested;
@@ -79,7 +79,7 @@ export async function startDemoLLM(options: DemoLLMOptions): Promise<DemoLLM> {
   };
 
   for (const api of DEMO_APIS) {
-    app.post(api.path, rawBody, handle(api));
+    app.post(api.path, body, handle(api));
     app.all(api.path, methodNotAllowed(['POST']));
   }
   app.get('/v1/models', (_req, res) => {

@@ -1,12 +1,12 @@
 // The config REST API (docs/config-api.md): read, replace, merge-patch, validate, history and
 // rollback of the routing config. Writes need the admin token; versions double as ETags.
 
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import { parseConfigDocument } from '../config/load.ts';
 import { UnknownVersionError, type ActiveConfig, type LiveConfig } from '../config/live.ts';
 import { ConfigError } from '../config/schema.ts';
 import { StoreError, VersionConflictError } from '../config/store/types.ts';
-import { methodNotAllowed, parseJsonBody, sendError } from '../http.ts';
+import { methodNotAllowed, parseJsonBody, rawBody, sendError } from '../http.ts';
 import { isObject } from '../validate.ts';
 import { requireAdminToken } from './auth.ts';
 import { mergePatch } from './merge-patch.ts';
@@ -21,7 +21,7 @@ export interface ConfigRoutesOptions {
 
 export function createConfigRouter({ live, adminToken, maxBodyBytes }: ConfigRoutesOptions): Router {
   const router = Router();
-  const body = express.raw({ limit: maxBodyBytes, type: () => true });
+  const body = rawBody(maxBodyBytes);
   const auth = requireAdminToken(adminToken);
 
   router.get('/v1/config', (_req, res) => {
