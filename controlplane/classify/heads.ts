@@ -70,17 +70,40 @@ export class LinearHead {
     const d = this.dim;
     const out = new Float32Array(n);
     const sparse = tokenIds && this.tokenIndex ? this.tfidf(tokenIds) : null;
-    let max = -Infinity;
     for (let c = 0; c < n; c++) {
       let z = this.b[c];
       for (let k = 0; k < d; k++) z += this.w[c * d + k] * x[offset + k];
       if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
-      out[c] = z / this.temperature;
-      if (out[c] > max) max = out[c];
+      out[c] = z;
     }
+    return this.softmax(out);
+  }
+
+  /**
+   * probs() of the concatenation of a[aOff, aOff + aLen) and b[bOff, bOff + dim - aLen), written
+   * into `out`: the token head scores every token of every prompt, so it neither copies the token's
+   * state next to its features nor allocates per token.
+   */
+  probsOfPair(a: Float32Array, aOff: number, aLen: number, b: Float32Array, bOff: number, out: Float32Array): Float32Array {
+    const d = this.dim;
+    const w = this.w;
+    for (let c = 0; c < out.length; c++) {
+      let z = this.b[c];
+      const row = c * d;
+      for (let k = 0; k < aLen; k++) z += w[row + k] * a[aOff + k];
+      for (let k = aLen; k < d; k++) z += w[row + k] * b[bOff + k - aLen];
+      out[c] = z;
+    }
+    return this.softmax(out);
+  }
+
+  /** Tempered softmax of logits, in place. */
+  private softmax(out: Float32Array): Float32Array {
+    let max = -Infinity;
+    for (let c = 0; c < out.length; c++) { out[c] /= this.temperature; if (out[c] > max) max = out[c]; }
     let sum = 0;
-    for (let c = 0; c < n; c++) { out[c] = Math.exp(out[c] - max); sum += out[c]; }
-    for (let c = 0; c < n; c++) out[c] /= sum;
+    for (let c = 0; c < out.length; c++) { out[c] = Math.exp(out[c] - max); sum += out[c]; }
+    for (let c = 0; c < out.length; c++) out[c] /= sum;
     return out;
   }
 

@@ -9,6 +9,9 @@ import type { PiiEntity } from './pii.ts';
 const WORD = /[\p{L}\p{N}'’-]+/gu;
 const WORD_CHAR = /[\p{L}\p{N}'’-]/u;
 const UPPER = /\p{Lu}/u;
+// What may stand between a sentence's end and its first word: space, quotes, brackets, bullets.
+const OPENER = /[\s"'“‘(\[*-]/u;
+const SENTENCE_END = '.!?:;';
 // "St." or "Jr." keeps its period when it ends an entity; a sentence's full stop does not.
 const ABBREVIATION = /(?:^|[^\p{L}])\p{Lu}\p{Ll}{0,2}\.$/u;
 
@@ -22,11 +25,24 @@ export const TOKEN_FEATURES = 10;
  */
 export function tokenFeatures(text: string, offsets: Array<[number, number]>): Float32Array {
   const words: Array<{ start: number; end: number; cap: boolean; initial: boolean }> = [];
-  for (const m of text.matchAll(WORD)) {
-    const start = m.index!;
+  // Only the words under this window's tokens, plus one either side for the neighbour features:
+  // a long prompt has several windows, and each reading the whole text would be quadratic.
+  const spans = offsets.filter(([s, e]) => e > s);
+  const lo = spans.length ? spans[0][0] : 0;
+  const hi = spans.length ? spans[spans.length - 1][1] : 0;
+  let from = lo;
+  while (from > 0 && WORD_CHAR.test(text[from - 1])) from--;
+  while (from > 0 && !WORD_CHAR.test(text[from - 1])) from--;
+  while (from > 0 && WORD_CHAR.test(text[from - 1])) from--;
+  WORD.lastIndex = from;
+  for (let m = WORD.exec(text); m !== null; m = WORD.exec(text)) {
+    const start = m.index;
     // Sentence-initial words are capitalized whatever they are, so capitalization says less there.
-    const before = text.slice(0, start).replace(/[\s"'“‘(\[*-]+$/u, '');
-    words.push({ start, end: start + m[0].length, cap: UPPER.test(m[0][0]), initial: before === '' || /[.!?:;\n]$/.test(before) });
+    // Scanning back from the word (not matching a regex on the whole prefix) keeps this linear.
+    let b = start - 1;
+    while (b >= 0 && OPENER.test(text[b])) b--;
+    words.push({ start, end: start + m[0].length, cap: UPPER.test(m[0][0]), initial: b < 0 || SENTENCE_END.includes(text[b]) });
+    if (start >= hi) break;
   }
   const noUpper = !UPPER.test(text);
   const f = new Float32Array(offsets.length * TOKEN_FEATURES);
@@ -72,7 +88,7 @@ export class TokenHead {
   entities(seq: EncodedSequence, offsets: Array<[number, number]>, text: string): PiiEntity[] {
     const out: PiiEntity[] = [];
     const feats = tokenFeatures(text, offsets);
-    const x = new Float32Array(seq.hidden + TOKEN_FEATURES);
+    const p = new Float32Array(this.head.labels.length);
     let cur: { type: string; start: number; end: number; sum: number; n: number } | null = null;
     const close = () => {
       if (!cur) return;
@@ -87,9 +103,7 @@ export class TokenHead {
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
-      x.set(seq.states.subarray(j * seq.hidden, (j + 1) * seq.hidden));
-      x.set(feats.subarray(j * TOKEN_FEATURES, (j + 1) * TOKEN_FEATURES), seq.hidden);
-      const p = this.head.probs(x);
+      this.head.probsOfPair(seq.states, j * seq.hidden, seq.hidden, feats, j * TOKEN_FEATURES, p);
       // Whether this is an entity token at all, then which kind: splitting the decision keeps the
       // mass of B- and I- of one type together.
       if (1 - p[0] < this.minScore) { close(); continue; }

@@ -34,6 +34,18 @@ test('a sub-word piece is a continuation of its word', () => {
   assert.equal(row(f, 2)[4], 1);
 });
 
+test('a window of a long text gets the same features as the whole text gives its tokens', () => {
+  // Windows start and end mid-sentence and mid-word; the neighbour and sentence-start features of
+  // their edge tokens still come from the words outside the window.
+  const text = 'Dear Anna. We met John Smith at 12 Oak Street, NYC! "Then" (Mary) left. '.repeat(12);
+  const all = spans(text);
+  const whole = tokenFeatures(text, all);
+  for (const [from, to] of [[1, 9], [7, 30], [40, 200], [250, all.length - 1]]) {
+    const f = tokenFeatures(text, [[0, 0], ...all.slice(from, to), [0, 0]]);
+    for (let j = from; j < to; j++) assert.deepEqual(row(f, j - from + 1), row(whole, j), `token ${j} "${text.slice(...all[j])}" in window ${from}..${to}`);
+  }
+});
+
 test('token head files must use O plus B-/I- labels', () => {
   const dir = mkdtempSync(join(tmpdir(), 'token-head-'));
   const head = (labels: string[]) => {
