@@ -18,9 +18,9 @@ COPY . .
 RUN npx asc filter/main.ts --target release \
  && node scripts/k8s/update-wasm-sha.mjs --check
 RUN npx tsc -p tsconfig.json --noEmit
-# Classifier models are baked in at build time: pods then start without network access to a model
-# hub, and a rollout cannot change models behind a fixed tag.
-RUN node bin/switchyard.js models pull --dir /opt/switchyard/models
+# Classifier models (every encoder inference.model can name) are baked in at build time: pods then
+# start without network access to a model hub, and a rollout cannot change models behind a fixed tag.
+RUN SWITCHYARD_MODELS_DIR=/opt/switchyard/models node bin/switchyard.js models pull --all
 # Runtime needs only production dependencies (tsx runs the TypeScript sources).
 RUN npm prune --omit=dev --no-audit --no-fund \
  && rm -rf test docs scripts/k8s manifests .cache
@@ -28,7 +28,7 @@ RUN npm prune --omit=dev --no-audit --no-fund \
 # ---- runtime --------------------------------------------------------------------------------------
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
-    SWITCHYARD_MODEL_DIR=/opt/switchyard/models \
+    SWITCHYARD_MODELS_DIR=/opt/switchyard/models \
     SWITCHYARD_WASM=/app/build/switchyard.wasm
 WORKDIR /app
 # Owned by root and not writable by the runtime user: works with readOnlyRootFilesystem.

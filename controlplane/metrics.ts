@@ -10,7 +10,7 @@ export interface Metrics {
   observeDecision(outcome: Outcome, seconds: number): void;
   countRejected(code: string): void;
   /** The encoder's ONNX execution provider ("cpu" or "cuda"), known once it has loaded. */
-  setInferenceProvider(provider: string): void;
+  setInferenceProvider(provider: string, model: string): void;
   /** A config version took effect: at startup, through this replica's API, or from the store. */
   configApplied(version: number, source: 'startup' | 'api' | 'store'): void;
   /** An encoder batch of `size` sequences started. */
@@ -49,8 +49,8 @@ export function createMetrics(): Metrics {
   // An info-style gauge (always 1): `device: auto` may end up on either provider, and this says which.
   const provider = new Gauge({
     name: 'switchyard_inference_provider',
-    help: 'Execution provider the encoder runs on (value always 1)',
-    labelNames: ['provider'] as const,
+    help: 'Execution provider the encoder runs on, and which encoder (value always 1)',
+    labelNames: ['provider', 'model'] as const,
     registers: [registry],
   });
 
@@ -143,7 +143,7 @@ export function createMetrics(): Metrics {
       queueDepth = read;
     },
     countRejected: (code) => rejected.inc({ code }),
-    setInferenceProvider: (name) => provider.set({ provider: name }, 1),
+    setInferenceProvider: (name, model) => provider.set({ provider: name, model }, 1),
     configApplied: (version, source) => {
       configVersion.set(version);
       configChanges.inc({ source });

@@ -120,8 +120,8 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   // Reports need no classifier, so they are taken before the control plane is ready.
   decisionApp.use(createUsageReportRouter({ live, ledger, metrics, body: rawBody(maxBodyBytes) }));
   addDecisionRoutes(decisionApp, { live, metrics, logger: options.logger ?? createLogger(), tracing, requireReady, limit, maxBodyBytes, encoder: () => encoder, isReady: () => readiness.ready });
-  addHealthRoutes(decisionApp, requireReady, () => encoder?.provider);
-  if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder?.provider);
+  addHealthRoutes(decisionApp, requireReady, () => encoder);
+  if (adminApp !== decisionApp) addHealthRoutes(adminApp, requireReady, () => encoder);
   adminApp.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -150,7 +150,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const ready = classifier.init().then(
     () => {
       readiness.ready = true;
-      if (encoder?.provider !== undefined) metrics.setInferenceProvider(encoder.provider);
+      if (encoder?.provider !== undefined) metrics.setInferenceProvider(encoder.provider, encoder.name);
       if (encoder !== undefined) {
         const model = encoder;
         metrics.setQueueDepthSource(() => model.queued);
@@ -266,14 +266,14 @@ function addDecisionRoutes(app: Express, { live, metrics, logger, tracing, requi
   }
 }
 
-function addHealthRoutes(app: Express, requireReady: RequestHandler, provider: () => string | undefined): void {
+function addHealthRoutes(app: Express, requireReady: RequestHandler, encoder: () => EncoderClassifier | undefined): void {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
   app.all('/healthz', methodNotAllowed(['GET']));
   app.get('/readyz', requireReady, (_req, res) => {
-    const name = provider();
-    res.json({ status: 'ready', classifier: { encoder: name !== undefined, provider: name ?? null } });
+    const e = encoder();
+    res.json({ status: 'ready', classifier: e?.provider === undefined ? { encoder: false, provider: null } : { encoder: true, provider: e.provider, model: e.name } });
   });
   app.all('/readyz', methodNotAllowed(['GET']));
 }

@@ -8,7 +8,7 @@ import { join, relative } from 'node:path';
 import { ensureEnvoy } from './install-envoy.mjs';
 import { ensureFilterBuilt, ensureNodeModules, PrepareError, REPO_ROOT } from './prepare.mjs';
 import { setup as setupK8sTools } from './k8s/setup.mjs';
-import { pullModel } from './models/pull.mjs';
+import { loadManifest, pullModel } from './models/pull.mjs';
 
 // Run in order before any test file; each throws to abort the run. Add steps here (e.g. a model
 // download) rather than inside test files, so a missing prerequisite fails once and clearly.
@@ -16,7 +16,8 @@ export const SETUP_STEPS = [
   { name: 'dependencies', run: ensureNodeModules },
   { name: 'wasm filter', run: ensureFilterBuilt },
   { name: 'Envoy', run: () => ensureEnvoy() },
-  { name: 'encoder model', run: () => pullModel({ log: (msg) => console.log(msg) }) },
+  // Every encoder with trained heads: the tests run the default one and the one `inference.model` can pick instead.
+  { name: 'encoder models', run: () => Object.keys(loadManifest().models).forEach((name) => pullModel({ name, log: (msg) => console.log(msg) })) },
   { name: 'Kubernetes tools and CRDs', run: () => setupK8sTools() },
 ];
 

@@ -21,7 +21,7 @@ export async function up(args: string[]): Promise<number> {
   await assertPortFree(adminPort, '--admin-port');
 
   const configPath = flags.config ?? DEFAULT_CONFIG_PATH;
-  ensureEncoderModel(loadConfig(configPath), configPath);
+  ensureEncoderModel(loadConfig(configPath));
   const wasmPath = ensureFilterBuilt();
   const envoyPath = ensureEnvoy();
   const stack = await startStack({ envoyPath, wasmPath, port, adminPort, configPath });

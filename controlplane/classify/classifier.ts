@@ -7,12 +7,14 @@ import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { sha256File } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
-import { defaultModelDir, HEADS_DIR } from './paths.ts';
+import { DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { findStructuredPii, mergeEntities, type PiiEntity } from './pii.ts';
 import { TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
 
 export interface EncoderClassifierOptions {
+  /** The encoder's name (what /readyz and the provider metric report); default: the default encoder. */
+  name?: string;
   modelDir?: string;
   headsDir?: string;
   device?: Device;
@@ -68,6 +70,8 @@ export interface EncoderClassifier extends Classifier {
   embed(texts: string[]): Promise<Float32Array[]>;
   /** The ONNX execution provider in use ("cpu" or "cuda"); set after init(). */
   readonly provider: string | undefined;
+  /** Which encoder runs (its name in scripts/models/manifest.json). */
+  readonly name: string;
   readonly limits: { maxChars: number; maxWindows: number };
   /** Sequences waiting for the encoder right now. */
   readonly queued: number;
@@ -78,8 +82,9 @@ const WINDOW = 512;
 const SLICE = 64;
 
 export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
-  const modelDir = opts.modelDir ?? defaultModelDir();
-  const headsDir = opts.headsDir ?? HEADS_DIR;
+  const name = opts.name ?? DEFAULT_MODEL;
+  const modelDir = opts.modelDir ?? modelDirOf(name);
+  const headsDir = opts.headsDir ?? headsDirOf(name);
   const maxChars = opts.maxChars ?? 32_000;
   const maxWindows = opts.maxWindows ?? 8;
   const overlap = opts.windowOverlap ?? 64;
@@ -182,6 +187,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
 
   return {
     get provider() { return state?.encoder.provider; },
+    name,
     limits: { maxChars, maxWindows },
     init() {
       initing ??= (async () => {

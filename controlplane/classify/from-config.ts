@@ -7,7 +7,7 @@ import type { Config } from '../config/schema.ts';
 import { createRuleClassifier } from '../rules.ts';
 import type { Classifier } from '../signals.ts';
 import { createEncoderClassifier, type EncoderClassifier } from './classifier.ts';
-import { assertModelFiles, defaultModelDir } from './paths.ts';
+import { assertModelFiles, DEFAULT_MODEL, modelDirOf } from './paths.ts';
 
 export interface ConfiguredClassifier {
   readonly classifier: Classifier;
@@ -15,10 +15,15 @@ export interface ConfiguredClassifier {
   readonly encoder?: EncoderClassifier;
 }
 
-/** `inference.model_dir` resolved against the config file's directory, or the pulled default. */
-export function encoderModelDir(config: Config, configPath: string): string {
+/** The encoder the config names (`inference.model`), or the default one. */
+export function encoderName(config: Config): string {
+  return config.inference.model ?? DEFAULT_MODEL;
+}
+
+/** `inference.model_dir` resolved against the config file's directory, or where that encoder is pulled to. */
+function encoderModelDir(config: Config, configPath: string): string {
   const dir = config.inference.model_dir;
-  return dir === undefined ? defaultModelDir() : resolve(dirname(configPath), dir);
+  return dir === undefined ? modelDirOf(encoderName(config)) : resolve(dirname(configPath), dir);
 }
 
 /**
@@ -32,6 +37,7 @@ export function createConfiguredClassifier(config: Config, configPath: string, o
   assertModelFiles(modelDir);
   const { inference, classifier } = config;
   const encoder = createEncoderClassifier({
+    name: encoderName(config),
     modelDir,
     device: inference.device,
     intraOpThreads: inference.intra_op_threads,

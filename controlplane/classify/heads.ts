@@ -1,4 +1,4 @@
-// Small trained heads on top of the encoder, stored as JSON under models/heads/ (written by
+// Small trained heads on top of the encoder, stored as JSON under models/heads/<encoder>/ (written by
 // scripts/train/*.py). Linear + softmax is enough here: the encoder does the heavy lifting, and a
 // linear head stays cheap next to the encoder pass and is trivially portable from numpy.
 import { readFileSync } from 'node:fs';

@@ -1,17 +1,29 @@
 // Resolves project-local artifacts relative to this file, so the classifier works from any cwd.
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DEFAULT_CACHE, loadManifest, REPO_ROOT } from '../../scripts/models/pull.mjs';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DEFAULT_MODEL = 'bge-small-en-v1.5-q';
+export { REPO_ROOT };
 
-/** The directory `scripts/models/pull.mjs` fills; SWITCHYARD_MODEL_DIR overrides it. */
-export function defaultModelDir(): string {
-  return process.env.SWITCHYARD_MODEL_DIR ?? join(REPO_ROOT, '.cache', 'models', DEFAULT_MODEL);
+/** The encoder used when the config names none (scripts/models/manifest.json, "default"). */
+export const DEFAULT_MODEL = loadManifest().default;
+
+/** The directory `switchyard models pull` fills for encoder `name`. */
+export function modelDirOf(name: string = DEFAULT_MODEL): string {
+  return join(DEFAULT_CACHE, name);
 }
 
-export const HEADS_DIR = join(REPO_ROOT, 'models', 'heads');
+/** Trained heads live in one directory per encoder, named like the encoder. */
+export const HEADS_ROOT = resolve(REPO_ROOT, 'models', 'heads');
+
+export function headsDirOf(name: string = DEFAULT_MODEL): string {
+  return join(HEADS_ROOT, name);
+}
+
+/** Encoders this build can run: those with trained heads. */
+export function knownEncoders(): string[] {
+  return readdirSync(HEADS_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
 
 /** The files an encoder model directory must hold (what `scripts/models/pull.mjs` writes). */
 export const MODEL_FILES = ['model.onnx', 'tokenizer.json'] as const;
@@ -20,8 +32,9 @@ export class ModelMissingError extends Error {
   readonly code = 'model_missing';
   constructor(readonly path: string) {
     super(
-      `encoder model not found: ${path} is missing. Fetch it with \`npm run models:pull\` (or \`switchyard models pull\`), ` +
-        'point inference.model_dir at a directory holding model.onnx and tokenizer.json, or set classifier.encoder: false to route by rules only',
+      `encoder model not found: ${path} is missing. Fetch it with \`npm run models:pull\` (or \`switchyard models pull\`, ` +
+        'with `--model NAME` for an encoder other than the default), point inference.model_dir at a directory holding ' +
+        'model.onnx and tokenizer.json, or set classifier.encoder: false to route by rules only',
     );
     this.name = 'ModelMissingError';
   }

@@ -17,12 +17,15 @@ import {
   readStringList,
   type Obj,
 } from '../validate.ts';
+import { knownEncoders } from '../classify/paths.ts';
 
 export const DEVICES = ['cpu', 'cuda', 'auto'] as const;
 export type InferenceDevice = (typeof DEVICES)[number];
 
 export interface InferenceConfig {
   readonly device: InferenceDevice;
+  /** Which encoder (and so which trained heads); one of knownEncoders(). */
+  readonly model?: string;
   /** Directory with model.onnx and tokenizer.json; relative paths are relative to the config file. */
   readonly model_dir?: string;
   readonly intra_op_threads?: number;
@@ -46,7 +49,7 @@ export interface ClassifierConfig {
   readonly custom_categories: readonly CustomCategoryConfig[];
 }
 
-const INFERENCE_KEYS = ['device', 'model_dir', 'intra_op_threads', 'max_batch_size', 'max_wait_ms', 'max_queue'] as const;
+const INFERENCE_KEYS = ['device', 'model', 'model_dir', 'intra_op_threads', 'max_batch_size', 'max_wait_ms', 'max_queue'] as const;
 const CLASSIFIER_KEYS = ['encoder', 'category_threshold', 'jailbreak_threshold', 'custom_categories'] as const;
 const CUSTOM_CATEGORY_KEYS = ['name', 'examples', 'threshold'] as const;
 const PROBABILITY = { required: false, min: 0, max: 1 } as const;
@@ -60,10 +63,16 @@ export function readInference(raw: Obj, issues: Issues): InferenceConfig {
   if (!(DEVICES as readonly string[]).includes(device)) {
     issues.add(fieldPath(path, 'device'), `unknown device "${device}" (expected ${DEVICES.join(', ')})`);
   }
+  const model = readString(section, 'model', path, issues, { required: false });
+  const encoders = knownEncoders();
+  if (model !== undefined && !encoders.includes(model)) {
+    issues.add(fieldPath(path, 'model'), `unknown encoder "${model}" (expected ${encoders.join(', ')})`);
+  }
   const modelDir = readString(section, 'model_dir', path, issues, { required: false });
   if (modelDir !== undefined && modelDir.trim() === '') issues.add(fieldPath(path, 'model_dir'), 'must not be empty');
   return defined({
     device: device as InferenceDevice,
+    model,
     model_dir: modelDir,
     intra_op_threads: readNumber(section, 'intra_op_threads', path, issues, { required: false, integer: true, min: 1 }),
     max_batch_size: readNumber(section, 'max_batch_size', path, issues, { required: false, integer: true, min: 1, max: 256 }),

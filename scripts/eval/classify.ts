@@ -3,9 +3,10 @@
 // is reported as skipped, so `--only latency` works without any training data.
 //
 //   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat]
-//       [--requests 200] [--model-dir DIR --heads-dir DIR] [--threads N] [--json FILE] [--errors FILE]
+//       [--requests 200] [--model NAME | --model-dir DIR --heads-dir DIR] [--threads N] [--json FILE] [--errors FILE]
 //
-// --model-dir/--heads-dir evaluate a candidate encoder with its own heads (defaults: the product's);
+// --model evaluates another pulled encoder with its heads (models/heads/NAME; default: the product's
+// default encoder); --model-dir/--heads-dir evaluate a candidate that is not in the manifest;
 // --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
 // scripts/eval/encoder_tradeoff.ts; --errors writes every PII miss / false positive and category
 // miss as JSONL, for error analysis (look at dev rows, not test rows, when changing the detectors).
@@ -13,12 +14,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
-import { REPO_ROOT } from '../../controlplane/classify/paths.ts';
+import { headsDirOf, modelDirOf, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' }, requests: { type: 'string', default: '200' },
-    'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
+    model: { type: 'string' }, 'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
     errors: { type: 'string' },
   },
 });
@@ -30,8 +31,8 @@ const errors: object[] = [];
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
 const clf = createEncoderClassifier({
   maxQueue: 4096,
-  ...(values['model-dir'] ? { modelDir: values['model-dir'] } : {}),
-  ...(values['heads-dir'] ? { headsDir: values['heads-dir'] } : {}),
+  modelDir: values['model-dir'] ?? modelDirOf(values.model),
+  headsDir: values['heads-dir'] ?? headsDirOf(values.model),
   ...(values.threads ? { intraOpThreads: Number(values.threads) } : {}),
 });
 const report: Record<string, unknown> = {};

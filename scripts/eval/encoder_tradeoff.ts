@@ -5,14 +5,13 @@
 //
 //   node --import tsx scripts/eval/encoder_tradeoff.ts [--models a,b] [--threads 1,2] [--rounds 2] [--requests 200]
 //
-// A model NAME means .cache/models/NAME with heads in models/heads/NAME/ (the default model's heads
-// are models/heads/ itself).
+// A model NAME is an encoder of scripts/models/manifest.json, pulled with `switchyard models pull --model NAME`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL, HEADS_DIR, REPO_ROOT } from '../../controlplane/classify/paths.ts';
+import { DEFAULT_MODEL, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
 const { values } = parseArgs({
   options: {
@@ -35,9 +34,8 @@ for (let r = 0; r < Number(values.rounds); r++) {
   if (r % 2) order.reverse();
   for (const [m, t] of order) {
     const out = join(work, `${m}-${t}-${r}.json`);
-    const heads = m === DEFAULT_MODEL ? HEADS_DIR : join(HEADS_DIR, m);
     const res = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/eval/classify.ts'), '--only', 'latency',
-      '--requests', values.requests, '--model-dir', join(REPO_ROOT, '.cache', 'models', m), '--heads-dir', heads,
+      '--requests', values.requests, '--model', m,
       '--threads', String(t), '--json', out], { encoding: 'utf8', cwd: REPO_ROOT });
     if (res.status !== 0) throw new Error(`${m} threads=${t} failed:\n${res.stderr}`);
     const key = `${m}|${t}`;

