@@ -18,8 +18,11 @@ export interface LinearHeadJson {
   threshold?: number;
   /** Free-form training provenance (data, split, metrics). */
   meta?: Record<string, unknown>;
-  /** Optional sparse TF-IDF over word-piece ids, added to the logits (sklearn sublinear_tf, l2 norm). */
-  token_features?: { ids: number[]; idf: number[]; weights: number[] };
+  /**
+   * Optional sparse TF-IDF over word pieces, added to the logits (sklearn sublinear_tf, l2 norm).
+   * A term is a word-piece id ("2345") or two consecutive ones ("2345 1012"), as sklearn names them.
+   */
+  token_features?: { terms: string[]; idf: number[]; weights: number[] };
 }
 
 export class LinearHead {
@@ -29,7 +32,9 @@ export class LinearHead {
   readonly threshold: number | undefined;
   private readonly w: Float32Array;
   private readonly b: Float32Array;
+  /** Term key (see termKey) -> column of the TF-IDF weights. */
   private readonly tokenIndex: Map<number, number> | null = null;
+  private readonly bigrams: boolean = false;
   private readonly idf: Float32Array | null = null;
   private readonly tw: Float32Array | null = null;
 
@@ -46,8 +51,14 @@ export class LinearHead {
     this.b = Float32Array.from(json.bias);
     const tf = json.token_features;
     if (tf) {
-      if (tf.weights.length !== tf.ids.length * json.labels.length || tf.idf.length !== tf.ids.length) throw new Error('head token_features shape mismatch');
-      this.tokenIndex = new Map(tf.ids.map((id, i) => [id, i]));
+      if (tf.weights.length !== tf.terms.length * json.labels.length || tf.idf.length !== tf.terms.length) throw new Error('head token_features shape mismatch');
+      const parsed = tf.terms.map((term) => {
+        const ids = term.split(' ').map(Number);
+        if (ids.length > 2 || ids.some((id) => !Number.isInteger(id) || id < 0 || id >= PIECE_LIMIT)) throw new Error(`head token_features: bad term "${term}"`);
+        return ids;
+      });
+      this.tokenIndex = new Map(parsed.map((ids, i) => [termKey(ids[0], ids[1]), i]));
+      this.bigrams = parsed.some((ids) => ids.length === 2);
       this.idf = Float32Array.from(tf.idf);
       this.tw = Float32Array.from(tf.weights);
     }
@@ -109,10 +120,14 @@ export class LinearHead {
 
   private tfidf(tokenIds: number[]): Map<number, number> {
     const counts = new Map<number, number>();
-    for (const id of tokenIds) {
-      const i = this.tokenIndex!.get(id);
+    const count = (key: number) => {
+      const i = this.tokenIndex!.get(key);
       if (i !== undefined) counts.set(i, (counts.get(i) ?? 0) + 1);
-    }
+    };
+    tokenIds.forEach((id, j) => {
+      count(termKey(id));
+      if (this.bigrams && j > 0) count(termKey(tokenIds[j - 1], id));
+    });
     let norm = 0;
     for (const [i, c] of counts) {
       const v = (1 + Math.log(c)) * this.idf![i];
@@ -123,6 +138,13 @@ export class LinearHead {
     for (const [i, v] of counts) counts.set(i, v / norm);
     return counts;
   }
+}
+
+// Word-piece vocabularies of the supported encoders have 30,522 entries; keys pack a bigram into one number.
+const PIECE_LIMIT = 1 << 16;
+
+function termKey(first: number, second?: number): number {
+  return second === undefined ? first : (first + 1) * PIECE_LIMIT + second;
 }
 
 export function argmax(p: Float32Array): number {

@@ -69,6 +69,19 @@ async function category() {
   report.category_ece = ece;
   console.log(`reliability (confidence bin: n, mean confidence, accuracy); ECE ${ece.toFixed(3)}`);
   bins.forEach((b, i) => b.n && console.log(`  ${(i / 10).toFixed(1)}-${((i + 1) / 10).toFixed(1)}: ${String(b.n).padStart(4)}  ${(b.conf / b.n).toFixed(3)}  ${(b.right / b.n).toFixed(3)}`));
+
+  // The same test items cut to their question sentence (prep_mmlu.py short_form): closer to chat.
+  const short = jsonl<{ text: string; label: string; split: string }>('mmlu_short.jsonl')?.filter((r) => r.split === 'test');
+  if (!short) return;
+  let right = 0;
+  let unsure = 0;
+  for (const r of short) {
+    const c = (await clf.analyze(r.text)).category;
+    if (c.label === r.label.replace(/ /g, '_')) right++;
+    if (c.below_threshold) unsure++;
+  }
+  report.category_accuracy_question_sentences = right / short.length;
+  console.log(`question sentences of the test items, n=${short.length}: accuracy ${(right / short.length * 100).toFixed(1)}%, below threshold ${(unsure / short.length * 100).toFixed(1)}%`);
 }
 
 // Chat-style prompts are not exam questions; the router sees both. The file lists, per prompt, the

@@ -2,12 +2,14 @@
 sha256(id) % 10 == 0 -> test, == 1 -> dev, else train.
 
     python3 scripts/train/prep_mmlu.py [--data ../shared/data/mmlu-pro]   (or MMLU_PRO_DIR=...)
-writes .cache/train/mmlu.jsonl with {id, text, label, split}.
+writes .cache/train/mmlu.jsonl with {id, text, label, split}, and .cache/train/mmlu_short.jsonl:
+the same rows cut to their question sentence (see short_form), same id, label and split.
 """
 import argparse
 import hashlib
 import json
 import os
+import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -17,18 +19,34 @@ def split_of(qid):
     return "test" if b == 0 else "dev" if b == 1 else "train"
 
 
+def short_form(text):
+    """The question a chat user would type, from an exam item: its last sentence that asks (or its
+    last sentence), when that is at most 25 words and not the whole item. Chat prompts are short,
+    exam items are long; a head trained on items alone is unsure of short prompts."""
+    sents = [s.strip() for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s.strip()]
+    asks = [s for s in sents if s.endswith("?")]
+    s = asks[-1] if asks else sents[-1] if sents else ""
+    return s if 0 < len(s.split()) <= 25 and s != text.strip() else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("MMLU_PRO_DIR", os.path.join(ROOT, "..", "shared", "data", "mmlu-pro")))
     args = ap.parse_args()
     os.makedirs(os.path.join(ROOT, ".cache", "train"), exist_ok=True)
     n = {}
-    with open(os.path.join(args.data, "questions.jsonl")) as f, open(os.path.join(ROOT, ".cache", "train", "mmlu.jsonl"), "w") as out:
+    train = os.path.join(ROOT, ".cache", "train")
+    with open(os.path.join(args.data, "questions.jsonl")) as f, open(os.path.join(train, "mmlu.jsonl"), "w") as out, \
+            open(os.path.join(train, "mmlu_short.jsonl"), "w") as short:
         for line in f:
             q = json.loads(line)
             s = split_of(q["id"])
             n[s] = n.get(s, 0) + 1
             out.write(json.dumps({"id": q["id"], "text": q["question"], "label": q["category"], "split": s}) + "\n")
+            cut = short_form(q["question"])
+            if cut is not None:
+                n["short"] = n.get("short", 0) + 1
+                short.write(json.dumps({"id": q["id"], "text": cut, "label": q["category"], "split": s}) + "\n")
     print(n)
 
 
