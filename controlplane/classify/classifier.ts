@@ -158,15 +158,20 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const tCategory = performance.now();
 
     // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
-    // head also scores 64-token slices of the token states (no extra encoder pass). Most suspicious wins.
+    // head also scores 64-token slices of the token states (no extra encoder pass), each with the
+    // word pieces under it. Most suspicious wins.
     let jb = 0;
-    for (const e of encoded) {
-      jb = Math.max(jb, s.jailbreak.probs(e.embedding)[1]);
+    encoded.forEach((e, w) => {
+      const ids = windows[w].ids;
+      // Word pieces only: [CLS] and [SEP] sit at the window's ends.
+      const pieces = (from: number, to: number) => ids.slice(Math.max(from, 1), Math.min(to, ids.length - 1));
+      jb = Math.max(jb, s.jailbreak.probs(e.embedding, 0, pieces(0, ids.length))[1]);
       for (let from = 0; e.tokens > 2 * SLICE && from < e.tokens - SLICE / 2; from += SLICE / 2) {
         const n = Math.min(SLICE, e.tokens - from);
-        jb = Math.max(jb, s.jailbreak.probs(meanPoolNormalized(e.states.subarray(from * e.hidden, (from + n) * e.hidden), n, e.hidden))[1]);
+        const pooled = meanPoolNormalized(e.states.subarray(from * e.hidden, (from + n) * e.hidden), n, e.hidden);
+        jb = Math.max(jb, s.jailbreak.probs(pooled, 0, pieces(from, from + n))[1]);
       }
-    }
+    });
 
     const tJailbreak = performance.now();
     const learned = s.tokenHead

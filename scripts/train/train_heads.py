@@ -101,10 +101,11 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
         json.dump(head, f)
 
 
-def token_tfidf(rows, fit_mask):
-    """Sublinear TF-IDF over word-piece ids and pairs of consecutive ids. Subject keywords ("molar",
+def token_tfidf(rows, fit_mask, ngrams=(1, 2)):
+    """Sublinear TF-IDF over word-piece ids (and pairs of consecutive ids). Subject keywords ("molar",
     "tort") and two-piece terms ("supply curve", "jury trial") carry signal the pooled embedding
-    blurs; on dev the unigrams add ~4.5 points over the embedding alone and the pairs ~1.5 more."""
+    blurs; on category dev the unigrams add ~4.5 points over the embedding alone and the pairs ~1.5
+    more. Attack phrasing ("ignore", "unfiltered", "persona") is as lexical."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(os.path.join(MODEL_DIR, "tokenizer.json"))
@@ -113,9 +114,19 @@ def token_tfidf(rows, fit_mask):
     tok.no_truncation()
     tok.no_padding()
     docs = [" ".join(map(str, tok.encode(r["text"], add_special_tokens=False).ids)) for r in rows]
-    tf = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, min_df=3, ngram_range=(1, 2))
+    tf = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, min_df=3, ngram_range=ngrams)
     tf.fit([d for d, m in zip(docs, fit_mask) if m])
     return tf, tf.transform(docs)
+
+
+def tfidf_parity(clf, rows, tfidf, picked):
+    """What the TF-IDF part adds to the logits for a few rows, with the weights as saved (rounded):
+    the product's TypeScript reimplementation is tested against these. Binary heads keep one row of
+    weights in sklearn and two logits (benign 0, positive) in the saved head."""
+    tw = np.round(clf.coef_[:, DIM:], 4)
+    if tw.shape[0] == 1:
+        tw = np.vstack([np.zeros_like(tw[0]), tw[0]])
+    return [{"text": rows[i]["text"], "logits": [round(float(v), 5) for v in (tfidf[i] @ tw.T).ravel()]} for i in picked]
 
 
 def category():
@@ -164,27 +175,40 @@ def category():
             "test_ece": round(ece(p, y[test]), 4),
             "test_ece_uncalibrated": round(ece(softmax(clf.decision_function(x[test])), y[test]), 4),
             "confusion_rows_true_cols_pred": conf.tolist()}
-    # What the TF-IDF part adds to the logits for a few dev questions, with the weights as saved
-    # (rounded): the product's TypeScript reimplementation is tested against these.
-    tw = np.round(clf.coef_[:, DIM:], 4)
-    meta["tfidf_parity"] = [{"text": rows[i]["text"], "logits": [round(float(v), 5) for v in (tfidf[i] @ tw.T).ravel()]}
-                            for i in np.flatnonzero(dv)[:4]]
+    meta["tfidf_parity"] = tfidf_parity(clf, rows, tfidf, np.flatnonzero(dv)[:4])
     save("category", clf, labels, t, meta, tfidf=tf)
     print(json.dumps({k: v for k, v in meta.items() if k not in ("confusion_rows_true_cols_pred", "tfidf_parity")}, indent=1))
 
 
 def jailbreak():
-    rows, x = load("jailbreak")
+    from scipy.sparse import csr_matrix, hstack
+    rows, emb = load("jailbreak")
     y = np.array([r["label"] for r in rows])
     split = np.array([r["split"] for r in rows])
     tr, te = split == "train", split == "test"
-    clf = LogisticRegression(C=10, max_iter=3000, class_weight="balanced")
-    oof = cross_val_predict(clf, x[tr], y[tr], cv=5, method="decision_function")
+    tf, tfidf = token_tfidf(rows, tr, ngrams=(1, 1))
+    quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.97"))
+
+    def out_of_fold(x, c):
+        clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+        oof = cross_val_predict(clf, x[tr], y[tr], cv=5, method="decision_function")
+        neg = np.sort(oof[y[tr] == 0])
+        return float((oof[y[tr] == 1] > neg[int(quantile * (len(neg) - 1))]).mean()), oof, clf
+
+    # The embedding alone (C 10) or with word-piece TF-IDF (C 1), whichever recalls more of the
+    # train attacks out of fold at the threshold below; a tie keeps the embedding alone. (For bge
+    # small: 97.4% against 98.8%; pairs of pieces added nothing.)
+    x_emb, x_tf = csr_matrix(emb), hstack([csr_matrix(emb), tfidf]).tocsr()
+    rec_emb, oof_emb, clf_emb = out_of_fold(x_emb, 10)
+    rec_tf, oof_tf, clf_tf = out_of_fold(x_tf, 1)
+    print(f"out-of-fold recall: embedding {rec_emb:.4f}, with TF-IDF {rec_tf:.4f}", file=sys.stderr)
+    use_tf = rec_tf > rec_emb
+    x, oof, clf = (x_tf, oof_tf, clf_tf) if use_tf else (x_emb, oof_emb, clf_emb)
     clf.fit(x[tr], y[tr])
     # Threshold on out-of-fold benign train scores (never on test): the 97th percentile trades
     # recall against false positives; 0.99 gave 67% recall / 0% FPR, 0.95 gave 97% / 3.4% on test.
     neg = np.sort(oof[y[tr] == 0])
-    thr_logit = float(neg[int(float(os.environ.get("JB_BENIGN_QUANTILE", "0.97")) * (len(neg) - 1))])
+    thr_logit = float(neg[int(quantile * (len(neg) - 1))])
     thr = float(1 / (1 + np.exp(-thr_logit)))
     s = clf.decision_function(x[te])
     pred = s > thr_logit
@@ -200,8 +224,11 @@ def jailbreak():
                     "benign: MMLU-Pro questions by category split + templated requests (separate train/test templates)",
             "n": {"train": int(tr.sum()), "test": int(te.sum())}, "test_recall": round(rec, 4), "test_fpr": round(fpr, 4),
             "test_flagged_by_source": srcs}
-    save("jailbreak", clf, ["benign", "jailbreak"], 1.0, meta, threshold=round(thr, 6))
+    meta["out_of_fold_recall"] = {"embedding": round(rec_emb, 4), "with_tfidf": round(rec_tf, 4)}
     print(json.dumps(meta, indent=1))
+    if use_tf:
+        meta["tfidf_parity"] = tfidf_parity(clf, rows, tfidf, np.flatnonzero(tr)[:2].tolist() + np.flatnonzero(tr & (y == 1))[:2].tolist())
+    save("jailbreak", clf, ["benign", "jailbreak"], 1.0, meta, threshold=round(thr, 6), tfidf=tf if use_tf else None)
 
 
 FEATS = 10  # controlplane/classify/token-head.ts TOKEN_FEATURES

@@ -1,5 +1,5 @@
 // The linear heads' TypeScript scoring against what the training script computed, for every
-// encoder with trained heads: the TF-IDF part is a reimplementation of sklearn's, so it is pinned
+// encoder with trained heads (category and jailbreak): the TF-IDF part is a reimplementation of sklearn's, so it is pinned
 // to sklearn's own numbers, which train_heads.py stores beside the weights.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -17,22 +17,27 @@ function softmax(z: number[]): number[] {
   return e.map((v) => v / sum);
 }
 
-describe('category head TF-IDF terms', () => {
+describe('heads with TF-IDF terms', () => {
   for (const encoder of knownEncoders()) {
-    it(`${encoder}: the TF-IDF logits of dev questions equal the training script's`, () => {
-      const json = JSON.parse(readFileSync(join(headsDirOf(encoder), 'category.json'), 'utf8')) as LinearHeadJson & {
-        meta: { tfidf_parity: Array<{ text: string; logits: number[] }> };
+    for (const file of ['category.json', 'jailbreak.json']) {
+      const json = JSON.parse(readFileSync(join(headsDirOf(encoder), file), 'utf8')) as LinearHeadJson & {
+        meta: { tfidf_parity?: Array<{ text: string; logits: number[] }> };
       };
-      const head = new LinearHead(json);
-      const tok = WordPieceTokenizer.fromFile(join(modelDir(encoder), 'tokenizer.json'));
-      assert.ok(json.meta.tfidf_parity.length >= 4);
-      for (const { text, logits } of json.meta.tfidf_parity) {
-        // A zero embedding leaves bias + TF-IDF in the logits.
-        const got = head.probs(new Float32Array(json.dim), 0, tok.tokenize(text).ids);
-        const want = softmax(logits.map((l, c) => (l + json.bias[c]) / head.temperature));
-        want.forEach((p, c) => assert.ok(Math.abs(got[c] - p) < 1e-4, `${text.slice(0, 40)}…: label ${json.labels[c]} ${got[c]} vs ${p}`));
-      }
-    });
+      // The jailbreak head uses TF-IDF only where it recalled more in training (train_heads.py).
+      if (file !== 'category.json' && json.token_features === undefined) continue;
+      it(`${encoder} ${file}: the TF-IDF logits of sample rows equal the training script's`, () => {
+        assert.ok(json.token_features && json.meta.tfidf_parity, 'a head with TF-IDF terms carries parity rows');
+        const head = new LinearHead(json);
+        const tok = WordPieceTokenizer.fromFile(join(modelDir(encoder), 'tokenizer.json'));
+        assert.ok(json.meta.tfidf_parity.length >= 4);
+        for (const { text, logits } of json.meta.tfidf_parity) {
+          // A zero embedding leaves bias + TF-IDF in the logits.
+          const got = head.probs(new Float32Array(json.dim), 0, tok.tokenize(text).ids);
+          const want = softmax(logits.map((l, c) => (l + json.bias[c]) / head.temperature));
+          want.forEach((p, c) => assert.ok(Math.abs(got[c] - p) < 1e-4, `${text.slice(0, 40)}…: label ${json.labels[c]} ${got[c]} vs ${p}`));
+        }
+      });
+    }
   }
 });
 
