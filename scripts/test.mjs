@@ -16,7 +16,7 @@ export const SETUP_STEPS = [
   { name: 'dependencies', run: ensureNodeModules },
   { name: 'wasm filter', run: ensureFilterBuilt },
   { name: 'Envoy', run: () => ensureEnvoy() },
-  // Every encoder with trained heads: the tests run the default one and the one `inference.model` can pick instead.
+  // Every encoder of the manifest: the tests run the default one and the others `inference.model` can pick.
   { name: 'encoder models', run: () => Object.keys(loadManifest().models).forEach((name) => pullModel({ name, log: (msg) => console.log(msg) })) },
   { name: 'Kubernetes tools and CRDs', run: () => setupK8sTools() },
 ];

@@ -1,8 +1,8 @@
 // ONNX encoder with one shared session and dynamic micro-batching: concurrent requests that arrive
 // while the session is busy are padded into one run, which is where CPU throughput comes from. An
-// idle encoder runs a request at once by default: on CPU a timer of even 1 ms costs a lone request
-// more than it gains, because under load the batches form from the queue anyway. A bounded queue turns overload into a typed error instead of
-// unbounded latency.
+// idle encoder runs a request at once by default: a timer of even 1 ms costs a lone request more
+// than it gains, because under load the batches form from the queue anyway. A bounded queue turns
+// overload into a typed error instead of unbounded latency.
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';

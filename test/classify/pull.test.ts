@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { loadManifest, pullModel, readZipEntries, sha256 } from '../../scripts/models/pull.mjs';
+import { headsDirOf, knownEncoders } from '../../controlplane/classify/paths.ts';
 import { modelDir } from './helpers.ts';
 
 /** A minimal zip with one deflated and one stored entry, enough to exercise the reader. */
@@ -41,10 +42,17 @@ test('zip reader extracts stored and deflated entries', () => {
   assert.throws(() => readZipEntries(Buffer.from('not a zip at all, definitely not'), ['x']), /not a zip/);
 });
 
-test('the pulled model matches the pinned checksums', () => {
-  const spec = loadManifest().models[loadManifest().default];
-  for (const [file, f] of Object.entries(spec.files) as Array<[string, { sha256: string }]>) {
-    assert.equal(sha256(readFileSync(join(modelDir(), file))), f.sha256, file);
+test('every pulled model matches its pinned checksums, and the heads were trained on exactly those weights', () => {
+  const { models } = loadManifest();
+  // inference.model accepts the encoders with heads; each must be one the manifest can fetch.
+  assert.deepEqual(knownEncoders(), Object.keys(models).sort());
+  for (const [name, spec] of Object.entries(models)) {
+    for (const [file, f] of Object.entries(spec.files) as Array<[string, { sha256: string }]>) {
+      assert.equal(sha256(readFileSync(join(modelDir(name), file))), f.sha256, `${name} ${file}`);
+    }
+    for (const head of ['category.json', 'jailbreak.json', 'pii-token.json']) {
+      assert.equal(JSON.parse(readFileSync(join(headsDirOf(name), head), 'utf8')).encoder_sha256, spec.files['model.onnx'].sha256, `${name} ${head}`);
+    }
   }
 });
 
