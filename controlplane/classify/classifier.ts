@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
+import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { sha256File } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
@@ -177,7 +178,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const learned = s.tokenHead
       ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))
       : [];
-    const entities = mergeEntities(findStructuredPii(text), dedupe(learned, text));
+    const entities = addCountries(mergeEntities(findStructuredPii(text), dedupe(learned, text)), text);
     const t3 = performance.now();
     return {
       category,

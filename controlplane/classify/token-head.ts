@@ -111,8 +111,9 @@ export class TokenHead {
       for (let c = 2; c < p.length; c++) if (p[c] > p[k]) k = c;
       const { type, begin } = this.types[k]!;
       const [s, e] = offsets[j];
-      // B- opens a new entity, except inside a word (a sub-word piece tagged B- belongs to its word).
-      if (cur && cur.type === type && !(begin && !WORD_CHAR.test(text[s - 1] ?? ' '))) {
+      // B- opens a new entity, except inside a word (a sub-word piece tagged B- belongs to its word);
+      // so does a line break, as in joinParts: the lines of an address block are its parts.
+      if (cur && cur.type === type && !(begin && !WORD_CHAR.test(text[s - 1] ?? ' ')) && !text.slice(cur.end, s).includes('\n')) {
         cur.end = e; cur.sum += 1 - p[0]; cur.n++;
       } else {
         close();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { addCountries } from '../../controlplane/classify/countries.ts';
 import { findStructuredPii, ibanValid, luhnValid, mergeEntities } from '../../controlplane/classify/pii.ts';
 
 const types = (t: string) => findStructuredPii(t).map((e) => [e.type, e.text]);
@@ -61,4 +62,17 @@ test('IBAN with a valid checksum only, spaces allowed', () => {
   assert.deepEqual(types('Pay to DE89 3704 0044 0532 0130 00 today'), [['IBAN_CODE', 'DE89 3704 0044 0532 0130 00']]);
   assert.deepEqual(types('Pay to GB82 WEST 1234 5698 7654 33 today'), []);
   assert.deepEqual(types('Pay to GB82 WEST 1234 5698 7654 32 today'), [['IBAN_CODE', 'GB82 WEST 1234 5698 7654 32']]);
+});
+
+test('country names are LOCATION where nothing else covers them, written as names or in capitals', () => {
+  const text = 'Ship it to Padborg, Denmark; invoices go to the UNITED KINGDOM office. He brought china from Turkey, Jordan said.';
+  const found = addCountries([{ type: 'LOCATION', start: 11, end: 18, text: 'Padborg', score: 0.9 }], text);
+  assert.deepEqual(found.map((e) => [e.type, e.text]), [['LOCATION', 'Padborg'], ['LOCATION', 'Denmark'], ['LOCATION', 'UNITED KINGDOM'], ['LOCATION', 'Turkey']]);
+  // Longest name wins; a name inside a longer word is not one.
+  assert.deepEqual(addCountries([], 'United States of America, Spaniards, Denmarks').map((e) => e.text), ['United States of America']);
+  // An entity already covering the name stays; a PERSON that is exactly a country becomes LOCATION.
+  const covered = [{ type: 'LOCATION', start: 0, end: 12, text: 'Denmark 6330', score: 0.8 }];
+  assert.deepEqual(addCountries(covered, 'Denmark 6330'), covered);
+  assert.deepEqual(addCountries([{ type: 'PERSON', start: 3, end: 9, text: 'Brazil', score: 0.7 }], 'In Brazil they sing').map((e) => [e.type, e.text]), [['LOCATION', 'Brazil']]);
+  assert.deepEqual(addCountries([{ type: 'PERSON', start: 0, end: 11, text: 'Georgia Lee', score: 0.7 }], 'Georgia Lee').map((e) => e.type), ['PERSON']);
 });

@@ -57,3 +57,20 @@ test('token head files must use O plus B-/I- labels', () => {
   assert.throws(() => TokenHead.load(head(['B-PERSON', 'O']), 'abc'), /the first label of a token head must be "O"/);
   assert.ok(TokenHead.load(head(['O', 'B-PERSON', 'I-PERSON']), 'abc'));
 });
+
+test('an entity does not run on across a line break: the lines of an address block are its parts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-lines-'));
+  const path = join(dir, 'all-inside.json');
+  // Every token scores I-LOCATION: only the decoding rules decide where entities start.
+  const labels = ['O', 'B-LOCATION', 'I-LOCATION'];
+  const dim = 1 + TOKEN_FEATURES;
+  writeFileSync(path, JSON.stringify({ kind: 'linear', labels, dim, weights: new Array(labels.length * dim).fill(0), bias: [0, 0, 10], temperature: 1, encoder_sha256: 'abc' }));
+  const head = TokenHead.load(path, 'abc');
+  const entities = (text: string) => {
+    const off = spans(text);
+    return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text).map((e) => e.text);
+  };
+  assert.deepEqual(entities('Padborg Denmark'), ['Padborg Denmark']);
+  assert.deepEqual(entities('Padborg\nDenmark'), ['Padborg', 'Denmark']);
+  assert.deepEqual(entities('Ladbyvej 84\n Padborg\n Denmark 6330'), ['Ladbyvej 84', 'Padborg', 'Denmark 6330']);
+});
