@@ -121,8 +121,17 @@ export class TokenHead {
       }
     }
     close();
-    return joinParts(out, text);
+    const capitals = UPPER.test(text);
+    return joinParts(out, text).filter((e) => plausible(e, capitals));
   }
+}
+
+// A name or a place is written with a capital (an address part may be a number) wherever the text
+// uses capitals at all: a lower-case span tagged there is a common word ("downtown", "state"). A
+// person's name has letters.
+function plausible(e: PiiEntity, textHasCapitals: boolean): boolean {
+  if (e.type === 'PERSON' && !/\p{L}/u.test(e.text)) return false;
+  return !textHasCapitals || /[\p{Lu}\p{N}]/u.test(e.text);
 }
 
 // What may separate two tagged pieces of one entity: the parts of an address on one line

@@ -74,3 +74,24 @@ test('an entity does not run on across a line break: the lines of an address blo
   assert.deepEqual(entities('Padborg\nDenmark'), ['Padborg', 'Denmark']);
   assert.deepEqual(entities('Ladbyvej 84\n Padborg\n Denmark 6330'), ['Ladbyvej 84', 'Padborg', 'Denmark 6330']);
 });
+
+test('where a text uses capitals, a tagged span without a capital or a digit is a common word; a person has letters', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-case-'));
+  const labels = ['O', 'B-LOCATION', 'I-LOCATION', 'B-PERSON', 'I-PERSON'];
+  const dim = 1 + TOKEN_FEATURES;
+  const tagAll = (label: number) => {
+    const path = join(dir, `${label}.json`);
+    const bias = labels.map((_, i) => (i === label ? 10 : 0));
+    writeFileSync(path, JSON.stringify({ kind: 'linear', labels, dim, weights: new Array(labels.length * dim).fill(0), bias, temperature: 1, encoder_sha256: 'abc' }));
+    const head = TokenHead.load(path, 'abc');
+    return (text: string) => {
+      const off = spans(text);
+      return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text).map((e) => e.text);
+    };
+  };
+  const location = tagAll(1);
+  assert.deepEqual(location('Oak Street 52\ndowntown\n84'), ['Oak Street 52', '84']);
+  // A text written without capitals has nothing to go by: its spans stay.
+  assert.deepEqual(location('meet me downtown'), ['meet me downtown']);
+  assert.deepEqual(tagAll(3)('Ask Anna\n3'), ['Ask Anna']);
+});
