@@ -3,23 +3,26 @@
 // is reported as skipped, so `--only latency` works without any training data.
 //
 //   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat]
-//       [--requests 200] [--model NAME | --model-dir DIR --heads-dir DIR] [--threads N] [--json FILE] [--errors FILE]
+//       [--requests 200] [--model NAME | --model-dir DIR --heads-dir DIR] [--device cpu|cuda|auto] [--threads N]
+//       [--json FILE] [--errors FILE]
 //
 // --model evaluates another pulled encoder with its heads (models/heads/NAME; default: the product's
 // default encoder); --model-dir/--heads-dir evaluate a candidate that is not in the manifest;
-// --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
+// --device picks the execution provider as inference.device does (cuda: the GPU benchmark; it fails
+// with the reason when CUDA cannot load); --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
 // scripts/eval/encoder_tradeoff.ts; --errors writes every PII miss / false positive and category
 // miss as JSONL, for error analysis (look at dev rows, not test rows, when changing the detectors).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
+import type { Device } from '../../controlplane/classify/encoder.ts';
 import { headsDirOf, modelDirOf, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
 const { values } = parseArgs({
   options: {
     only: { type: 'string' }, requests: { type: 'string', default: '200' },
-    model: { type: 'string' }, 'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
+    model: { type: 'string' }, device: { type: 'string', default: 'cpu' }, 'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
     errors: { type: 'string' },
   },
 });
@@ -29,8 +32,10 @@ const unknown = only.filter((o) => ![...QUALITY, 'latency'].includes(o));
 if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(', ')}; use quality, latency or ${QUALITY.join(', ')}`);
 const errors: object[] = [];
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
+if (!['cpu', 'cuda', 'auto'].includes(values.device)) throw new Error(`--device: expected cpu, cuda or auto, got ${values.device}`);
 const clf = createEncoderClassifier({
   maxQueue: 4096,
+  device: values.device as Device,
   modelDir: values['model-dir'] ?? modelDirOf(values.model),
   headsDir: values['heads-dir'] ?? headsDirOf(values.model),
   ...(values.threads ? { intraOpThreads: Number(values.threads) } : {}),
