@@ -89,7 +89,8 @@ export class TokenHead {
     const out: PiiEntity[] = [];
     const feats = tokenFeatures(text, offsets);
     const p = new Float32Array(this.head.labels.length);
-    let cur: { type: string; start: number; end: number; sum: number; n: number } | null = null;
+    // Per open entity: its span, its summed entity score, and the mass each type got over its tokens.
+    let cur: { start: number; end: number; sum: number; n: number; mass: Map<string, number> } | null = null;
     const close = () => {
       if (!cur) return;
       // Sub-word predictions can cover part of a word; entities are whole words, without the
@@ -98,26 +99,32 @@ export class TokenHead {
       while (start > 0 && WORD_CHAR.test(text[start - 1])) start--;
       while (end < text.length && WORD_CHAR.test(text[end])) end++;
       while (end > start && !WORD_CHAR.test(text[end - 1]) && !ABBREVIATION.test(text.slice(start, end))) end--;
-      if (end > start) out.push({ type: cur.type, start, end, text: text.slice(start, end), score: cur.sum / cur.n });
+      // The span's type is the one with the most mass over all its tokens: one token of a name read
+      // as a place does not split the name or retype it.
+      const type = [...cur.mass].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      if (end > start) out.push({ type, start, end, text: text.slice(start, end), score: cur.sum / cur.n });
       cur = null;
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
       this.head.probsOfPair(seq.states, j * seq.hidden, seq.hidden, feats, j * TOKEN_FEATURES, p);
-      // Whether this is an entity token at all, then which kind: splitting the decision keeps the
-      // mass of B- and I- of one type together.
+      // Whether this is an entity token at all, then whether it begins one, then (at the end of
+      // the span) which kind: each decision sums the mass of the labels it stands for.
       if (1 - p[0] < this.minScore) { close(); continue; }
-      let k = 1;
-      for (let c = 2; c < p.length; c++) if (p[c] > p[k]) k = c;
-      const { type, begin } = this.types[k]!;
+      let beginMass = 0;
+      for (let c = 1; c < p.length; c++) if (this.types[c]!.begin) beginMass += p[c];
+      const begin = beginMass > 1 - p[0] - beginMass;
       const [s, e] = offsets[j];
       // B- opens a new entity, except inside a word (a sub-word piece tagged B- belongs to its word);
       // so does a line break, as in joinParts: the lines of an address block are its parts.
-      if (cur && cur.type === type && !(begin && !WORD_CHAR.test(text[s - 1] ?? ' ')) && !text.slice(cur.end, s).includes('\n')) {
-        cur.end = e; cur.sum += 1 - p[0]; cur.n++;
-      } else {
+      if (!cur || (begin && !WORD_CHAR.test(text[s - 1] ?? ' ')) || text.slice(cur.end, s).includes('\n')) {
         close();
-        cur = { type, start: s, end: e, sum: 1 - p[0], n: 1 };
+        cur = { start: s, end: e, sum: 0, n: 0, mass: new Map() };
+      }
+      cur.end = e; cur.sum += 1 - p[0]; cur.n++;
+      for (let c = 1; c < p.length; c++) {
+        const { type } = this.types[c]!;
+        cur.mass.set(type, (cur.mass.get(type) ?? 0) + p[c]);
       }
     }
     close();

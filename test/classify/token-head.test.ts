@@ -95,3 +95,21 @@ test('where a text uses capitals, a tagged span without a capital or a digit is 
   assert.deepEqual(location('meet me downtown'), ['meet me downtown']);
   assert.deepEqual(tagAll(3)('Ask Anna\n3'), ['Ask Anna']);
 });
+
+test('a span takes the type with the most mass over its tokens: one token read as a place does not split a name', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-type-'));
+  const path = join(dir, 'mixed.json');
+  const labels = ['O', 'B-LOCATION', 'I-LOCATION', 'B-PERSON', 'I-PERSON'];
+  const dim = 1 + TOKEN_FEATURES;
+  // I-PERSON scores 2 everywhere; I-LOCATION scores the token's state, so a state of 3 reads as a place.
+  const weights = new Array(labels.length * dim).fill(0);
+  weights[2 * dim] = 1;
+  writeFileSync(path, JSON.stringify({ kind: 'linear', labels, dim, weights, bias: [-10, -10, 0, -10, 2], temperature: 1, encoder_sha256: 'abc' }));
+  const head = TokenHead.load(path, 'abc');
+  const text = 'Satu Waltari';
+  const off = spans(text);
+  const got = head.entities({ states: Float32Array.from([0, 0, 3, 0]), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text);
+  assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Satu Waltari']]);
+  const place = head.entities({ states: Float32Array.from([0, 3, 3, 0]), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text);
+  assert.deepEqual(place.map((e) => [e.type, e.text]), [['LOCATION', 'Satu Waltari']]);
+});
