@@ -234,6 +234,12 @@ def jailbreak():
 FEATS = 10  # controlplane/classify/token-head.ts TOKEN_FEATURES
 
 
+# The token head's "not O" threshold per encoder, chosen on dev entity F1 through the product's own
+# decoding (scripts/eval/classify.ts --only pii, dev rows, the head's threshold edited): bge small
+# 0.4 0.849, 0.45 0.852, 0.5 0.847, 0.6 0.840, 0.7 0.835; MiniLM 0.45 0.786, 0.6 0.791.
+PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.6}
+
+
 def pii_tokens(name, types):
     """Token rows of pii*.jsonl as (features, BIO label ids). A token inside a span is B- when it is
     the span's first token, else I-; features are the hidden state plus the head's surface features."""
@@ -290,7 +296,7 @@ def pii():
             "features": f"hidden state ({DIM}) + {FEATS} surface features (token-head.ts tokenFeatures)", "C": c,
             "tokens": int(len(y)), "train_token_accuracy": round(float((clf.predict(x) == y).mean()), 4),
             "dev_token_f1": f1}
-    save("pii-token", clf, labels, 1.0, meta, threshold=float(os.environ.get("PII_THRESHOLD", "0.6")), dim=DIM + FEATS)
+    save("pii-token", clf, labels, 1.0, meta, threshold=float(os.environ.get("PII_THRESHOLD", PII_THRESHOLDS.get(ENCODER, 0.6))), dim=DIM + FEATS)
     print(json.dumps(meta))
 
 
