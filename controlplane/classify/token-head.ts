@@ -136,10 +136,20 @@ export class TokenHead {
 // A name or a place is written with a capital (an address part may be a number) wherever the text
 // uses capitals at all: a lower-case span tagged there is a common word ("downtown", "state"). A
 // person's name has letters.
+// Neither is a span made only of words that are never a name or a place on their own: pronouns,
+// articles, question words and greetings (capitalized at a sentence start, which the tagger reads
+// as a cue), and the labels of form fields ("Address:", "IBAN:").
 function plausible(e: PiiEntity, textHasCapitals: boolean): boolean {
   if (e.type === 'PERSON' && !/\p{L}/u.test(e.text)) return false;
+  if (e.text.split(/[\s,.:;!?]+/u).every((w) => w === '' || NOT_A_NAME.has(w.toLowerCase()))) return false;
   return !textHasCapitals || /[\p{Lu}\p{N}]/u.test(e.text);
 }
+
+const NOT_A_NAME = new Set([
+  'i', 'i\'m', 'it', 'it\'s', 'he', 'she', 'we', 'they', 'you', 'me', 'my', 'our', 'your', 'his', 'her', 'their', 'this', 'that',
+  'the', 'a', 'an', 'what', 'what\'s', 'who', 'where', 'when', 'why', 'how', 'hello', 'hi', 'hey', 'dear', 'thanks', 'please',
+  'yes', 'no', 'ok', 'address', 'name', 'phone', 'email', 'e-mail', 'iban', 'city', 'country', 'street', 'date', 'card',
+]);
 
 // What may separate two tagged pieces of one entity: the parts of an address on one line
 // ("Brixtonlaan 132, Chastre, WBR 1450"), or a first and a last name tagged apart. The tagger

@@ -75,7 +75,7 @@ test('an entity does not run on across a line break: the lines of an address blo
   assert.deepEqual(entities('Ladbyvej 84\n Padborg\n Denmark 6330'), ['Ladbyvej 84', 'Padborg', 'Denmark 6330']);
 });
 
-test('where a text uses capitals, a tagged span without a capital or a digit is a common word; a person has letters', () => {
+test('common words, function words and field labels are not names or places; a person has letters', () => {
   const dir = mkdtempSync(join(tmpdir(), 'token-head-case-'));
   const labels = ['O', 'B-LOCATION', 'I-LOCATION', 'B-PERSON', 'I-PERSON'];
   const dim = 1 + TOKEN_FEATURES;
@@ -94,6 +94,9 @@ test('where a text uses capitals, a tagged span without a capital or a digit is 
   // A text written without capitals has nothing to go by: its spans stay.
   assert.deepEqual(location('meet me downtown'), ['meet me downtown']);
   assert.deepEqual(tagAll(3)('Ask Anna\n3'), ['Ask Anna']);
+  // Words that are never a name or a place alone: pronouns and the like, form-field labels.
+  assert.deepEqual(location('Address: Oak Street 52'), ['Oak Street 52']);
+  assert.deepEqual(tagAll(3)('What\'s\nIt\nAnna'), ['Anna']);
 });
 
 test('a span takes the type with the most mass over its tokens: one token read as a place does not split a name', () => {
