@@ -101,8 +101,11 @@ export class TokenHead {
       while (end > start && !WORD_CHAR.test(text[end - 1]) && !ABBREVIATION.test(text.slice(start, end))) end--;
       // The span's type is the one with the most mass over all its tokens: one token of a name read
       // as a place does not split the name or retype it.
-      const type = [...cur.mass].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-      if (end > start) out.push({ type, start, end, text: text.slice(start, end), score: cur.sum / cur.n });
+      let type = [...cur.mass].reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+      // People's names have no numbers; a name with a number ("Pachergasse 64") is a street.
+      const span = text.slice(start, end);
+      if (type === 'PERSON' && cur.mass.has('LOCATION') && /\p{L}/u.test(span) && /\p{N}/u.test(span)) type = 'LOCATION';
+      if (end > start) out.push({ type, start, end, text: span, score: cur.sum / cur.n });
       cur = null;
     };
     // Position 0 and the last one are [CLS]/[SEP].
@@ -141,9 +144,14 @@ export class TokenHead {
 // as a cue), and the labels of form fields ("Address:", "IBAN:").
 function plausible(e: PiiEntity, textHasCapitals: boolean): boolean {
   if (e.type === 'PERSON' && !/\p{L}/u.test(e.text)) return false;
-  if (e.text.split(/[\s,.:;!?]+/u).every((w) => w === '' || NOT_A_NAME.has(w.toLowerCase()))) return false;
+  const words = e.text.split(/[\s,.:;!?]+/u).filter((w) => w !== '').map((w) => w.toLowerCase());
+  if (words.every((w) => NOT_A_NAME.has(w))) return false;
+  // A title-cased phrase ("Carry Me Back To Denmark") is a title, not a person's name.
+  if (e.type === 'PERSON' && words.some((w) => NOT_IN_A_NAME.has(w))) return false;
   return !textHasCapitals || /[\p{Lu}\p{N}]/u.test(e.text);
 }
+
+const NOT_IN_A_NAME = new Set(['me', 'my', 'to', 'of', 'but', 'and', 'or', 'in', 'on', 'at', 'for', 'with', 'from', 'the', 'a', 'an', 'is', 'are']);
 
 const NOT_A_NAME = new Set([
   'i', 'i\'m', 'it', 'it\'s', 'he', 'she', 'we', 'they', 'you', 'me', 'my', 'our', 'your', 'his', 'her', 'their', 'this', 'that',

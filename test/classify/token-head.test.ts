@@ -97,6 +97,8 @@ test('common words, function words and field labels are not names or places; a p
   // Words that are never a name or a place alone: pronouns and the like, form-field labels.
   assert.deepEqual(location('Address: Oak Street 52'), ['Oak Street 52']);
   assert.deepEqual(tagAll(3)('What\'s\nIt\nAnna'), ['Anna']);
+  // A title-cased phrase is a title, not a person.
+  assert.deepEqual(tagAll(4)('Carry Me Back To Denmark\nAnna Berg'), ['Anna Berg']);
 });
 
 test('a span takes the type with the most mass over its tokens: one token read as a place does not split a name', () => {
@@ -115,4 +117,9 @@ test('a span takes the type with the most mass over its tokens: one token read a
   assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Satu Waltari']]);
   const place = head.entities({ states: Float32Array.from([0, 3, 3, 0]), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text);
   assert.deepEqual(place.map((e) => [e.type, e.text]), [['LOCATION', 'Satu Waltari']]);
+  // A name with a number in it is a street, whatever the mass says.
+  const street = 'Pachergasse 64';
+  const streetOff = spans(street);
+  const got2 = head.entities({ states: Float32Array.from([0, 0, 0, 0]), tokens: streetOff.length, hidden: 1, embedding: new Float32Array(1) }, streetOff, street);
+  assert.deepEqual(got2.map((e) => [e.type, e.text]), [['LOCATION', 'Pachergasse 64']]);
 });
