@@ -21,6 +21,7 @@ import random
 import re
 import sys
 import zipfile
+from datetime import date, datetime, timedelta
 
 from faker import Faker
 
@@ -146,15 +147,21 @@ def fill(template, values):
     return {"text": text, "spans": spans, "ignore": ignore}
 
 
+def fixed_date(fk, start, end):
+    """A date in [start, end] from fk's own seeded generator. Faker's date providers count from
+    today, so rows made with them differed from one run to the next."""
+    return start + timedelta(days=fk.random_int(0, (end - start).days))
+
+
 def faker_values(fk, en):
     """Values from locale faker `fk`; `en` (en_US) supplies English country names and fallbacks."""
     def v(field):
         if field in ("person", "full_name"):
             return fk.name() if random.random() < 0.85 else f"{fk.first_name()} {random.choice('ABCDEFGHJKLMNPRSTW')}. {fk.last_name()}"
         if field == "date_of_birth":
-            return fk.date_of_birth().strftime(random.choice(["%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%d.%m.%Y"]))
+            return fixed_date(fk, date(1940, 1, 1), date(2006, 12, 31)).strftime(random.choice(["%Y-%m-%d", "%m/%d/%Y", "%B %d, %Y", "%d %B %Y", "%d.%m.%Y"]))
         if field == "date_time":
-            return fk.date_this_decade().strftime(random.choice(["%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%m/%d/%Y", "%b %d, %Y"]))
+            return fixed_date(fk, date(2020, 1, 1), date(2029, 12, 31)).strftime(random.choice(["%Y-%m-%d", "%d %B %Y", "%B %d, %Y", "%m/%d/%Y", "%b %d, %Y"]))
         if field == "address":
             return re.sub(r"\s*\n\s*", ", ", fk.address())
         if field == "street_address":
@@ -176,11 +183,11 @@ def faker_values(fk, en):
         if field == "zip":
             return en.postcode()
         if field == "weekday":
-            return en.day_of_week()
+            return fixed_date(en, date(2024, 1, 1), date(2024, 1, 7)).strftime("%A")
         if field == "month":
-            return en.month_name()
+            return fixed_date(en, date(2024, 1, 1), date(2024, 12, 31)).strftime("%B")
         if field == "time":
-            return en.time(random.choice(["%H:%M", "%I %p", "%I:%M %p"]))
+            return (datetime(2024, 1, 1) + timedelta(minutes=en.random_int(0, 1439))).strftime(random.choice(["%H:%M", "%I %p", "%I:%M %p"]))
         if field == "age":
             return str(random.randint(18, 90))
         if field in ("job", "company", "domain"):
@@ -269,8 +276,8 @@ def held_out_rows(reps=5):
                          "postcode": p["ZipCode"], "zipcode": p["ZipCode"], "nationality": p["NameSet"],
                          "prefix_male": "Mr.", "prefix_female": "Ms.", "prefix": p["Title"],
                          "nation_plural": p["NameSet"] + "s", "nation_woman": p["NameSet"] + " woman",
-                         "us_driver_license": fk.bothify("?#######").upper(), "day_of_week": fk.day_of_week(),
-                         "year": str(fk.year()), "last_name_female": p["Surname"], "last_name_male": p["Surname"],
+                         "us_driver_license": fk.bothify("?#######").upper(), "day_of_week": fixed_date(fk, date(2024, 1, 1), date(2024, 1, 7)).strftime("%A"),
+                         "year": str(fk.random_int(1950, 2025)), "last_name_female": p["Surname"], "last_name_male": p["Surname"],
                          "first_name_nonbinary": p["GivenName"]}
                 if field in ("person", "name", "name_female", "name_male"):
                     return f'{p["GivenName"]} {p["Surname"]}'
@@ -285,6 +292,10 @@ def held_out_rows(reps=5):
 
 
 def main():
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # Some Faker locale data are sets, whose order follows string hashing, which Python salts
+        # per process: fix the salt so every run writes the same rows.
+        os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, "PYTHONHASHSEED": "0"})
     os.makedirs(OUT, exist_ok=True)
     for name, rows in (("pii", train_rows()), ("pii_test", held_out_rows())):
         with open(os.path.join(OUT, f"{name}.jsonl"), "w") as f:
