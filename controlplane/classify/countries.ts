@@ -3,7 +3,7 @@
 // themselves are a closed list. Written case-sensitively (as a name or in capitals) so that
 // "turkey" and "china" stay words; names that are also common first names (Jordan, Chad) are
 // left to the token head, which can tell the two apart from context.
-import type { PiiEntity } from './pii.ts';
+import { overlaps, type PiiEntity } from './pii.ts';
 
 const NAMES = [
   'Afghanistan', 'Albania', 'Algeria', 'Andorra', 'Angola', 'Antigua and Barbuda', 'Argentina', 'Armenia', 'Australia',
@@ -51,7 +51,7 @@ export function addCountries(found: PiiEntity[], text: string): PiiEntity[] {
     const start = m.index!;
     const end = start + m[0].length;
     const country = { type: 'LOCATION', start, end, text: m[0], score: SCORE };
-    const covering = out.filter((e) => start < e.end && e.start < end);
+    const covering = out.filter((e) => overlaps(e, country));
     if (covering.length === 0) out.push(country);
     else if (covering.length === 1 && covering[0].type === 'PERSON' && covering[0].start === start && covering[0].end === end) {
       out = out.map((e) => (e === covering[0] ? country : e));

@@ -20,9 +20,12 @@ export function headsDirOf(name: string = DEFAULT_MODEL): string {
   return join(HEADS_ROOT, name);
 }
 
-/** Encoders this build can run: those with trained heads. */
+let encoders: string[] | undefined;
+
+/** Encoders this build can run: those with trained heads (read once; every config validation asks). */
 export function knownEncoders(): string[] {
-  return readdirSync(HEADS_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  encoders ??= readdirSync(HEADS_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  return encoders;
 }
 
 /** The files an encoder model directory must hold (what `scripts/models/pull.mjs` writes). */

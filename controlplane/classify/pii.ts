@@ -120,16 +120,21 @@ export function findStructuredPii(text: string): PiiEntity[] {
       const start = m.index!;
       const end = start + m[0].length;
       if (r.validate && !r.validate(m[0], text, start)) continue;
-      if (found.some((e) => start < e.end && e.start < end)) continue;
+      if (found.some((e) => overlaps(e, { start, end }))) continue;
       found.push({ type: r.type, start, end, text: m[0], score: r.score });
     }
   }
   return found.sort((a, b) => a.start - b.start);
 }
 
+/** Whether two [start, end) spans share a code unit. */
+export function overlaps(a: { start: number; end: number }, b: { start: number; end: number }): boolean {
+  return a.start < b.end && b.start < a.end;
+}
+
 /** Merges learned (PERSON/LOCATION) spans into structured ones; structured entities win on overlap. */
 export function mergeEntities(structured: PiiEntity[], learned: PiiEntity[]): PiiEntity[] {
   const out = [...structured];
-  for (const e of learned) if (!structured.some((s) => e.start < s.end && s.start < e.end)) out.push(e);
+  for (const e of learned) if (!structured.some((s) => overlaps(s, e))) out.push(e);
   return out.sort((a, b) => a.start - b.start);
 }

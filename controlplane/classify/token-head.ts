@@ -136,12 +136,12 @@ export class TokenHead {
   }
 }
 
-// A name or a place is written with a capital (an address part may be a number) wherever the text
-// uses capitals at all: a lower-case span tagged there is a common word ("downtown", "state"). A
-// person's name has letters.
-// Neither is a span made only of words that are never a name or a place on their own: pronouns,
-// articles, question words and greetings (capitalized at a sentence start, which the tagger reads
-// as a cue), and the labels of form fields ("Address:", "IBAN:").
+// Whether a tagged span can be a name or a place. A person's name has letters. No span is made only
+// of words that are never a name or a place on their own: pronouns, articles, question words and
+// greetings (capitalized at a sentence start, which the tagger reads as a cue), and the labels of
+// form fields ("Address:", "IBAN:"). And wherever the text uses capitals at all, a name or a place
+// is written with one (an address part may be a number): a lower-case span tagged there is a
+// common word ("downtown", "state").
 function plausible(e: PiiEntity, textHasCapitals: boolean): boolean {
   if (e.type === 'PERSON' && !/\p{L}/u.test(e.text)) return false;
   const words = e.text.split(/[\s,.:;!?]+/u).filter((w) => w !== '').map((w) => w.toLowerCase());

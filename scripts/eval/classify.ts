@@ -16,6 +16,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
+import { overlaps } from '../../controlplane/classify/pii.ts';
 import type { Device } from '../../controlplane/classify/encoder.ts';
 import { headsDirOf, modelDirOf, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
@@ -129,7 +130,6 @@ async function pii() {
     const m = per.get(split) ?? (per.set(split, new Map()), per.get(split)!);
     return m.get(t) ?? (m.set(t, { tp: 0, fp: 0, fn: 0 }), m.get(t)!);
   };
-  const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) => a.start < b.end && b.start < a.end;
   for (const r of rows) {
     // A detection on a value of a type outside the scored set is not counted either way, unless it
     // also covers a scored value ("Denmark 1163": the country is scored, the postcode is not).

@@ -190,25 +190,27 @@ def jailbreak():
     quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.97"))
 
     def out_of_fold(x, c):
+        """Recall of the train attacks out of fold at the threshold the benign quantile sets, and
+        that threshold (a logit)."""
         clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         oof = cross_val_predict(clf, x[tr], y[tr], cv=5, method="decision_function")
         neg = np.sort(oof[y[tr] == 0])
-        return float((oof[y[tr] == 1] > neg[int(quantile * (len(neg) - 1))]).mean()), oof, clf
+        thr_logit = float(neg[int(quantile * (len(neg) - 1))])
+        return float((oof[y[tr] == 1] > thr_logit).mean()), thr_logit, clf
 
     # The embedding alone (C 10) or with word-piece TF-IDF (C 1), whichever recalls more of the
     # train attacks out of fold at the threshold below; a tie keeps the embedding alone. (For bge
     # small: 97.4% against 98.8%; pairs of pieces added nothing.)
     x_emb, x_tf = csr_matrix(emb), hstack([csr_matrix(emb), tfidf]).tocsr()
-    rec_emb, oof_emb, clf_emb = out_of_fold(x_emb, 10)
-    rec_tf, oof_tf, clf_tf = out_of_fold(x_tf, 1)
+    rec_emb, thr_emb, clf_emb = out_of_fold(x_emb, 10)
+    rec_tf, thr_tf, clf_tf = out_of_fold(x_tf, 1)
     print(f"out-of-fold recall: embedding {rec_emb:.4f}, with TF-IDF {rec_tf:.4f}", file=sys.stderr)
     use_tf = rec_tf > rec_emb
-    x, oof, clf = (x_tf, oof_tf, clf_tf) if use_tf else (x_emb, oof_emb, clf_emb)
+    x, thr_logit, clf = (x_tf, thr_tf, clf_tf) if use_tf else (x_emb, thr_emb, clf_emb)
     clf.fit(x[tr], y[tr])
     # Threshold on out-of-fold benign train scores (never on test): the 97th percentile trades
-    # recall against false positives; 0.99 gave 67% recall / 0% FPR, 0.95 gave 97% / 3.4% on test.
-    neg = np.sort(oof[y[tr] == 0])
-    thr_logit = float(neg[int(quantile * (len(neg) - 1))])
+    # recall against false positives; 0.99 gave 67% recall / 0% FPR, 0.95 gave 97% / 3.4% on test
+    # (earlier, embedding-only head).
     thr = float(1 / (1 + np.exp(-thr_logit)))
     s = clf.decision_function(x[te])
     pred = s > thr_logit
