@@ -8,7 +8,7 @@ import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { sha256File } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
-import { DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
+import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { findStructuredPii, mergeEntities, type PiiEntity } from './pii.ts';
 import { TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
@@ -197,14 +197,18 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     limits: { maxChars, maxWindows },
     init() {
       initing ??= (async () => {
-        // The encoder first: it checks that both model files are present and names the one missing.
-        const encoder = await Encoder.create({ ...opts, modelDir });
+        // A missing download is named as such before anything reads the files.
+        assertModelFiles(modelDir);
         const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
         const sha = sha256File(join(modelDir, 'model.onnx'));
         const category = LinearHead.load(join(headsDir, 'category.json'), sha);
         const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);
         const tokenPath = join(headsDir, 'pii-token.json');
         const tokenHead = existsSync(tokenPath) ? TokenHead.load(tokenPath, sha) : null;
+        for (const [file, head] of [['category.json', category], ['jailbreak.json', jailbreak]] as const) {
+          if (head.encoderOutput !== undefined) throw new Error(`${join(headsDir, file)} reads encoder output ${head.encoderOutput}; only the PII token head may read an inner layer`);
+        }
+        const encoder = await Encoder.create({ ...opts, modelDir, innerOutput: tokenHead?.encoderOutput });
         state = { tokenizer, encoder, category, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
         if (opts.customCategories?.length) state.custom = await CentroidSet.build(opts.customCategories, embed);

@@ -4,8 +4,10 @@
 // than it gains, because under load the batches form from the queue anyway. A bounded queue turns
 // overload into a typed error instead of unbounded latency.
 import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
+import { outputNames, withOutputs } from './onnx-outputs.ts';
 import { assertModelFiles } from './paths.ts';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
@@ -13,6 +15,11 @@ export type Device = 'cpu' | 'cuda' | 'auto';
 export interface EncoderOptions {
   /** Directory holding model.onnx (and tokenizer.json, read by the tokenizer). */
   modelDir: string;
+  /**
+   * An inner layer's tensor to return beside the model's output (a head's `encoder_output`): the PII
+   * token head tags names and places better from a middle layer than from the last one.
+   */
+  innerOutput?: string;
   device?: Device;
   /** ORT intra-op threads; defaults to the machine's available parallelism. */
   intraOpThreads?: number;
@@ -31,9 +38,11 @@ export interface EncoderOptions {
 export interface EncodedSequence {
   /** Row-major [tokens x hidden] final hidden states, specials included. */
   states: Float32Array;
+  /** The same from the inner output, when one was asked for. */
+  inner?: Float32Array;
   tokens: number;
   hidden: number;
-  /** Attention-masked mean of the states, L2-normalized. */
+  /** Attention-masked mean of the final states, L2-normalized. */
   embedding: Float32Array;
 }
 
@@ -75,6 +84,8 @@ export class Encoder {
     readonly provider: 'cpu' | 'cuda',
     readonly hidden: number,
     private readonly needsTokenTypes: boolean,
+    private readonly ownOutput: string,
+    readonly innerOutput: string | undefined,
     opts: EncoderOptions,
   ) {
     this.maxBatchSize = opts.maxBatchSize ?? 16;
@@ -86,7 +97,9 @@ export class Encoder {
 
   static async create(opts: EncoderOptions): Promise<Encoder> {
     assertModelFiles(opts.modelDir);
-    const modelPath = join(opts.modelDir, 'model.onnx');
+    const bytes = readFileSync(join(opts.modelDir, 'model.onnx'));
+    const [own] = outputNames(bytes);
+    const model = opts.innerOutput === undefined ? bytes : withOutputs(bytes, [own, opts.innerOutput]);
     const device = opts.device ?? 'cpu';
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
@@ -99,7 +112,7 @@ export class Encoder {
       const cudaBuilt = ort.listSupportedBackends().some((b) => b.name === 'cuda');
       try {
         if (!cudaBuilt) throw new Error('this onnxruntime-node build has no CUDA backend');
-        session = await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cuda'] });
+        session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cuda'] });
         provider = 'cuda';
       } catch (err) {
         const why = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}. ` +
@@ -109,9 +122,9 @@ export class Encoder {
         (opts.warn ?? console.warn)(`classifier: ${why}; falling back to CPU`);
       }
     }
-    session ??= await ort.InferenceSession.create(modelPath, { ...base, executionProviders: ['cpu'] });
+    session ??= await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
     const hidden = await probeHidden(session);
-    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), opts);
+    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), own, opts.innerOutput, opts);
   }
 
   /** Encodes one token-id sequence (already framed with [CLS]/[SEP]); batched with concurrent calls. */
@@ -190,12 +203,15 @@ export class Encoder {
     };
     if (this.needsTokenTypes) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(b * t), [b, t]);
     const result = await this.session.run(feeds);
-    const states = result[this.session.outputNames[0]].data as Float32Array;
+    const states = result[this.ownOutput].data as Float32Array;
+    const inner = this.innerOutput === undefined ? undefined : result[this.innerOutput].data as Float32Array;
     const h = this.hidden;
     return seqs.map((s, i) => {
       const n = s.length;
       const own = states.slice(i * t * h, (i * t + n) * h);
-      return { states: own, tokens: n, hidden: h, embedding: meanPoolNormalized(own, n, h) };
+      const seq: EncodedSequence = { states: own, tokens: n, hidden: h, embedding: meanPoolNormalized(own, n, h) };
+      if (inner) seq.inner = inner.slice(i * t * h, (i * t + n) * h);
+      return seq;
     });
   }
 }
@@ -216,7 +232,8 @@ async function probeHidden(session: ort.InferenceSession): Promise<number> {
   const feeds: Record<string, ort.Tensor> = { input_ids: one(101n), attention_mask: one(1n) };
   if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = one(0n);
   const r = await session.run(feeds);
-  const dims = r[session.outputNames[0]].dims;
-  if (dims.length !== 3) throw new Error(`encoder output ${session.outputNames[0]} has shape [${dims}]; expected token states [batch, tokens, hidden]`);
-  return dims[2];
+  const dims = session.outputNames.map((n) => r[n].dims);
+  const bad = dims.findIndex((d) => d.length !== 3 || d[2] !== dims[0][2]);
+  if (bad >= 0) throw new Error(`encoder output ${session.outputNames[bad]} has shape [${dims[bad]}]; expected token states [batch, tokens, hidden]`);
+  return dims[0][2];
 }

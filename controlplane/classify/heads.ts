@@ -14,6 +14,8 @@ export interface LinearHeadJson {
   temperature: number;
   /** sha256 of the model.onnx the head was trained on; a different encoder would make it meaningless. */
   encoder_sha256: string;
+  /** The encoder tensor whose states the head was trained on; absent: the model's own output. */
+  encoder_output?: string;
   /** Optional decision threshold on the positive (last) label's probability. */
   threshold?: number;
   /** Free-form training provenance (data, split, metrics). */
@@ -30,6 +32,7 @@ export class LinearHead {
   readonly dim: number;
   readonly temperature: number;
   readonly threshold: number | undefined;
+  readonly encoderOutput: string | undefined;
   private readonly w: Float32Array;
   private readonly b: Float32Array;
   /** Term key (see termKey) -> column of the TF-IDF weights. */
@@ -47,6 +50,7 @@ export class LinearHead {
     this.dim = json.dim;
     this.temperature = json.temperature > 0 ? json.temperature : 1;
     this.threshold = json.threshold;
+    this.encoderOutput = json.encoder_output;
     this.w = Float32Array.from(json.weights);
     this.b = Float32Array.from(json.bias);
     const tf = json.token_features;

@@ -84,8 +84,15 @@ export class TokenHead {
     return new TokenHead(head, head.threshold ?? 0.5);
   }
 
+  /** The encoder tensor the head reads (`EncodedSequence.inner`), when not the final states. */
+  get encoderOutput(): string | undefined {
+    return this.head.encoderOutput;
+  }
+
   /** Entities in one encoded window; offsets are that window's token offsets into `text`. */
-  entities(seq: EncodedSequence, offsets: Array<[number, number]>, text: string): PiiEntity[] {
+  entities(seq: Pick<EncodedSequence, 'states' | 'inner' | 'tokens' | 'hidden'>, offsets: Array<[number, number]>, text: string): PiiEntity[] {
+    const states = this.encoderOutput === undefined ? seq.states : seq.inner;
+    if (!states) throw new Error(`the PII token head reads encoder output ${this.encoderOutput}, which the encoder did not return`);
     const out: PiiEntity[] = [];
     const feats = tokenFeatures(text, offsets);
     const p = new Float32Array(this.head.labels.length);
@@ -110,7 +117,7 @@ export class TokenHead {
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
-      this.head.probsOfPair(seq.states, j * seq.hidden, seq.hidden, feats, j * TOKEN_FEATURES, p);
+      this.head.probsOfPair(states, j * seq.hidden, seq.hidden, feats, j * TOKEN_FEATURES, p);
       // Whether this is an entity token at all, then whether it begins one, then (at the end of
       // the span) which kind: each decision sums the mass of the labels it stands for.
       if (1 - p[0] < this.minScore) { close(); continue; }

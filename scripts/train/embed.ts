@@ -2,16 +2,18 @@
 // on exactly the features they will see at inference time.
 //
 //   node --import tsx scripts/train/embed.ts --in rows.jsonl --out prefix [--max-tokens 256] [--token-states]
+//     [--model-dir DIR] [--output TENSOR]
 //
-// Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order kept), prefix.cls.f32
-// (the [CLS] state, [rows x hidden]; bge was trained to pool there) and, with
-// --token-states, prefix.tok.f32 ([tokens x hidden]), prefix.feat.f32 ([tokens x TOKEN_FEATURES], the
-// token head's surface features from the product code) and prefix.tok.json (per row: token UTF-16
-// offsets, so labels can be aligned to tokens in Python).
+// --output names an inner encoder tensor to read instead of the model's own output (the PII token
+// head reads one). Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order
+// kept: the pooled states of that tensor), prefix.meta.json ({encoder_output}, which train_heads.py copies into
+// the heads) and, with --token-states, prefix.tok.f32 ([tokens x hidden]), prefix.feat.f32 ([tokens x
+// TOKEN_FEATURES], the token head's surface features from the product code) and prefix.tok.json (per
+// row: token UTF-16 offsets, so labels can be aligned to tokens in Python).
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Encoder } from '../../controlplane/classify/encoder.ts';
+import { Encoder, meanPoolNormalized } from '../../controlplane/classify/encoder.ts';
 import { tokenFeatures } from '../../controlplane/classify/token-head.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
 import { modelDirOf } from '../../controlplane/classify/paths.ts';
@@ -23,6 +25,7 @@ const { values } = parseArgs({
     'max-tokens': { type: 'string', default: '256' },
     'token-states': { type: 'boolean', default: false },
     'model-dir': { type: 'string' },
+    output: { type: 'string' },
   },
 });
 if (!values.in || !values.out) throw new Error('usage: embed.ts --in rows.jsonl --out prefix [--max-tokens N] [--token-states]');
@@ -30,28 +33,27 @@ const modelDir = values['model-dir'] ?? modelDirOf();
 const maxTokens = Number(values['max-tokens']);
 const rows = readFileSync(values.in, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string });
 const tok = WordPieceTokenizer.fromFile(`${modelDir}/tokenizer.json`);
-const enc = await Encoder.create({ modelDir, maxQueue: 1 << 20, maxBatchSize: 32 });
+const enc = await Encoder.create({ modelDir, maxQueue: 1 << 20, maxBatchSize: 32, innerOutput: values.output });
 const encoded = rows.map((r) => tok.encode(r.text, maxTokens));
 // Length-sorted batches waste little compute on padding; results are written back in row order.
 const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
 const emb = new Float32Array(rows.length * enc.hidden);
-const cls = new Float32Array(rows.length * enc.hidden);
 const states: Float32Array[] = new Array(rows.length);
 const t0 = Date.now();
 for (let s = 0; s < order.length; s += 32) {
   const idx = order.slice(s, s + 32);
   const out = await enc.encodeMany(idx.map((i) => encoded[i].ids));
   idx.forEach((i, k) => {
-    emb.set(out[k].embedding, i * enc.hidden);
-    cls.set(out[k].states.subarray(0, enc.hidden), i * enc.hidden);
-    if (values['token-states']) states[i] = out[k].states;
+    const st = out[k].inner ?? out[k].states;
+    emb.set(meanPoolNormalized(st, out[k].tokens, enc.hidden), i * enc.hidden);
+    if (values['token-states']) states[i] = st;
   });
   if ((s / 32) % 20 === 0) process.stderr.write(`\r${s + idx.length}/${rows.length} ${((Date.now() - t0) / 1000).toFixed(0)}s`);
 }
 process.stderr.write('\n');
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(`${values.out}.emb.f32`, Buffer.from(emb.buffer));
-writeFileSync(`${values.out}.cls.f32`, Buffer.from(cls.buffer));
+writeFileSync(`${values.out}.meta.json`, JSON.stringify({ encoder_output: values.output ?? null }));
 if (values['token-states']) {
   const fd = openSync(`${values.out}.tok.f32`, 'w');
   for (const st of states) writeSync(fd, Buffer.from(st.buffer, st.byteOffset, st.byteLength));

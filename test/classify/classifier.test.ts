@@ -3,6 +3,10 @@ import { after, before, test } from 'node:test';
 import { createEncoderClassifier, InputError, type EncoderClassifier } from '../../controlplane/classify/classifier.ts';
 import { Encoder, OverloadedError, DeviceUnavailableError } from '../../controlplane/classify/encoder.ts';
 import ort from 'onnxruntime-node';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { headsDirOf } from '../../controlplane/classify/paths.ts';
 import { modelDir } from './helpers.ts';
 
 let clf: EncoderClassifier;
@@ -128,4 +132,13 @@ test('device selection: cuda without a CUDA build fails clearly, auto falls back
   assert.equal(enc.provider, 'cpu');
   assert.match(warnings[0], /falling back to CPU/);
   await enc.close();
+});
+
+test('only the PII token head may read an inner layer: a category head that does is refused by file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heads-inner-'));
+  cpSync(headsDirOf(), dir, { recursive: true });
+  const file = join(dir, 'category.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), encoder_output: '/encoder/layer.8/output/LayerNorm/Add_1_output_0' }));
+  const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  await assert.rejects(c.init(), (e: Error) => e.message === `${file} reads encoder output /encoder/layer.8/output/LayerNorm/Add_1_output_0; only the PII token head may read an inner layer`);
 });

@@ -68,7 +68,7 @@ test('an entity does not run on across a line break: the lines of an address blo
   const head = TokenHead.load(path, 'abc');
   const entities = (text: string) => {
     const off = spans(text);
-    return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text).map((e) => e.text);
+    return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1 }, off, text).map((e) => e.text);
   };
   assert.deepEqual(entities('Padborg Denmark'), ['Padborg Denmark']);
   assert.deepEqual(entities('Padborg\nDenmark'), ['Padborg', 'Denmark']);
@@ -86,7 +86,7 @@ test('common words, function words and field labels are not names or places; a p
     const head = TokenHead.load(path, 'abc');
     return (text: string) => {
       const off = spans(text);
-      return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text).map((e) => e.text);
+      return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1 }, off, text).map((e) => e.text);
     };
   };
   const location = tagAll(1);
@@ -113,13 +113,32 @@ test('a span takes the type with the most mass over its tokens: one token read a
   const head = TokenHead.load(path, 'abc');
   const text = 'Satu Waltari';
   const off = spans(text);
-  const got = head.entities({ states: Float32Array.from([0, 0, 3, 0]), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text);
+  const got = head.entities({ states: Float32Array.from([0, 0, 3, 0]), tokens: off.length, hidden: 1 }, off, text);
   assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Satu Waltari']]);
-  const place = head.entities({ states: Float32Array.from([0, 3, 3, 0]), tokens: off.length, hidden: 1, embedding: new Float32Array(1) }, off, text);
+  const place = head.entities({ states: Float32Array.from([0, 3, 3, 0]), tokens: off.length, hidden: 1 }, off, text);
   assert.deepEqual(place.map((e) => [e.type, e.text]), [['LOCATION', 'Satu Waltari']]);
   // A name with a number in it is a street, whatever the mass says.
   const street = 'Pachergasse 64';
   const streetOff = spans(street);
-  const got2 = head.entities({ states: Float32Array.from([0, 0, 0, 0]), tokens: streetOff.length, hidden: 1, embedding: new Float32Array(1) }, streetOff, street);
+  const got2 = head.entities({ states: Float32Array.from([0, 0, 0, 0]), tokens: streetOff.length, hidden: 1 }, streetOff, street);
   assert.deepEqual(got2.map((e) => [e.type, e.text]), [['LOCATION', 'Pachergasse 64']]);
+});
+
+test('a head trained on an inner layer reads the inner states, and says so when they are missing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-inner-'));
+  const path = join(dir, 'inner.json');
+  const labels = ['O', 'B-PERSON', 'I-PERSON'];
+  const dim = 1 + TOKEN_FEATURES;
+  // Only the state decides: a state of 5 makes a token B-PERSON.
+  const weights = new Array(labels.length * dim).fill(0);
+  weights[1 * dim] = 1;
+  writeFileSync(path, JSON.stringify({ kind: 'linear', labels, dim, weights, bias: [0, -2, -10], temperature: 1, encoder_sha256: 'abc', encoder_output: '/encoder/layer.8/x' }));
+  const head = TokenHead.load(path, 'abc');
+  assert.equal(head.encoderOutput, '/encoder/layer.8/x');
+  const text = 'Ask Tomas now';
+  const off = spans(text);
+  const got = head.entities({ states: new Float32Array(off.length), inner: Float32Array.from([0, 0, 5, 0, 0]), tokens: off.length, hidden: 1 }, off, text);
+  assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Tomas']]);
+  assert.throws(() => head.entities({ states: Float32Array.from([0, 0, 5, 0, 0]), tokens: off.length, hidden: 1 }, off, text),
+    /the PII token head reads encoder output \/encoder\/layer\.8\/x, which the encoder did not return/);
 });

@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import ort from 'onnxruntime-node';
+import { Encoder } from '../../controlplane/classify/encoder.ts';
+import { outputNames, withOutputs } from '../../controlplane/classify/onnx-outputs.ts';
+import { modelDir } from './helpers.ts';
+
+const LAYER8 = '/encoder/layer.8/output/LayerNorm/Add_1_output_0';
+const bytes = readFileSync(join(modelDir(), 'model.onnx'));
+const ids = [101, 7592, 2088, 2003, 1037, 3231, 102];
+
+async function run(model: Uint8Array): Promise<ort.InferenceSession.OnnxValueMapType> {
+  const s = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
+  const t = (v: (i: number) => number) => new ort.Tensor('int64', BigInt64Array.from(ids.map((_, i) => BigInt(v(i)))), [1, ids.length]);
+  try {
+    return await s.run({ input_ids: t((i) => ids[i]), attention_mask: t(() => 1), token_type_ids: t(() => 0) });
+  } finally {
+    await s.release();
+  }
+}
+
+test('the model output is named; rewriting to the same output changes no result', async () => {
+  assert.deepEqual(outputNames(bytes), ['last_hidden_state']);
+  const a = await run(bytes);
+  const b = await run(withOutputs(bytes, ['last_hidden_state']));
+  assert.deepEqual(b.last_hidden_state.data, a.last_hidden_state.data);
+});
+
+test('an inner layer as an output: the layers above it and their weights are dropped', async () => {
+  const cut = withOutputs(bytes, [LAYER8]);
+  assert.deepEqual(outputNames(cut), [LAYER8]);
+  // Three of twelve layers' weights go (each about 1/14 of the int8 file).
+  assert.ok(cut.length < bytes.length * 0.85, `${cut.length} of ${bytes.length} bytes`);
+  const both = await run(withOutputs(bytes, [LAYER8, 'last_hidden_state']));
+  const alone = await run(cut);
+  assert.deepEqual(alone[LAYER8].data, both[LAYER8].data);
+  assert.deepEqual(both[LAYER8].dims, both.last_hidden_state.dims);
+  assert.notDeepEqual(both[LAYER8].data, both.last_hidden_state.data);
+});
+
+test('a tensor the model does not make, or bytes that are not a model, are refused by name', () => {
+  assert.throws(() => withOutputs(bytes, ['/encoder/layer.99/output']), /the model has no tensor named \/encoder\/layer\.99\/output/);
+  assert.throws(() => withOutputs(Buffer.from('{"model": 1}'), ['x']), /not an ONNX model: unsupported protobuf wire type 3/);
+  assert.throws(() => outputNames(Buffer.from([0x08, 0x07])), /not an ONNX model: no graph/);
+});
+
+test('an encoder asked for an inner layer returns its states beside the final ones, which do not change', async () => {
+  const plain = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1 });
+  const both = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, innerOutput: LAYER8 });
+  try {
+    assert.equal(plain.innerOutput, undefined);
+    assert.equal(both.innerOutput, LAYER8);
+    const [p, q] = await Promise.all([plain.encode(ids), both.encode(ids)]);
+    assert.equal(p.inner, undefined);
+    assert.deepEqual(q.states, p.states);
+    assert.deepEqual(q.embedding, p.embedding);
+    assert.equal(q.inner!.length, ids.length * 384);
+    assert.notDeepEqual(q.inner, q.states);
+  } finally {
+    await plain.close();
+    await both.close();
+  }
+  await assert.rejects(Encoder.create({ modelDir: modelDir(), innerOutput: 'nope' }), /the model has no tensor named nope/);
+});
