@@ -257,7 +257,8 @@ FEATS = 10  # controlplane/classify/token-head.ts TOKEN_FEATURES
 # The token head's "not O" threshold per encoder, chosen on dev entity F1 through the product's own
 # decoding (scripts/eval/classify.ts --only pii, dev rows, the head's threshold edited). bge small on
 # its last layer: 0.4 0.849, 0.45 0.852, 0.5 0.847, 0.6 0.840, 0.7 0.835; on layer 9, kept at 0.45:
-# 0.3 0.928, 0.35 0.930, 0.4 0.928, 0.45 0.926, 0.5 0.923, 0.55 0.924. MiniLM: 0.45 0.786, 0.6 0.791.
+# 0.3 0.928, 0.35 0.930, 0.4 0.928, 0.45 0.926, 0.5 0.923, 0.55 0.924. MiniLM on its last layer: 0.45
+# 0.786, 0.6 0.791; on layer 4, kept at 0.6: 0.4 0.852, 0.5 0.849, 0.6 0.848, 0.7 0.842.
 PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.6}
 
 
