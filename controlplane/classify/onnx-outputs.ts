@@ -1,8 +1,9 @@
 // Chooses which tensors an ONNX model returns, by rewriting its graph in the protobuf bytes. The
-// heads read an inner layer of the encoder (manifest.json, "layer"); naming that layer's tensor as
-// the only output and dropping the nodes and weights nothing then needs skips the layers above it.
-// Only the graph's output list, nodes and initializers change; every kept byte is copied as it is,
-// so the weights that run are the pinned ones.
+// PII token head reads an inner layer of the encoder (its head's `encoder_output`), which the export
+// does not return; named as an output beside the model's own, both come from one pass. Nodes and
+// weights that no named output needs are dropped, so naming an inner layer alone would also skip the
+// layers above it. Only the graph's output list, nodes and initializers change; every kept byte is
+// copied as it is, so the weights that run are the pinned ones.
 
 const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
