@@ -1,7 +1,8 @@
 // Token-level PII head (PERSON, LOCATION): a linear BIO tagger over each token's hidden state (of
-// the layer the head was trained on, see encoderOutput) plus a few surface features of the token's word. Names and places have no checksum, so context in
-// the encoder states is the main evidence; the encoder is uncased, so capitalization (the strongest
-// cue for a name in English text) is handed to the head separately.
+// the layer the head was trained on, see encoderOutput) plus a few surface features of the token's
+// word. Names and places have no checksum, so context in the encoder states is the main evidence;
+// the encoder is uncased, so capitalization (the strongest cue for a name in English text) is handed
+// to the head separately.
 import type { EncodedSequence } from './encoder.ts';
 import { LinearHead } from './heads.ts';
 import type { PiiEntity } from './pii.ts';

@@ -6,10 +6,10 @@
 //
 // --output names an inner encoder tensor to read instead of the model's own output (the PII token
 // head reads one). Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order
-// kept: the pooled states of that tensor), prefix.meta.json ({encoder_output}, which train_heads.py copies into
-// the heads) and, with --token-states, prefix.tok.f32 ([tokens x hidden]), prefix.feat.f32 ([tokens x
-// TOKEN_FEATURES], the token head's surface features from the product code) and prefix.tok.json (per
-// row: token UTF-16 offsets, so labels can be aligned to tokens in Python).
+// kept: the pooled states of that tensor), prefix.meta.json ({encoder_output}, which train_heads.py
+// copies into the heads) and, with --token-states, prefix.tok.f32 ([tokens x hidden]),
+// prefix.feat.f32 ([tokens x TOKEN_FEATURES], the token head's surface features from the product
+// code) and prefix.tok.json (per row: token UTF-16 offsets, so labels can be aligned to tokens).
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
