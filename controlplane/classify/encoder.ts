@@ -98,8 +98,8 @@ export class Encoder {
   static async create(opts: EncoderOptions): Promise<Encoder> {
     assertModelFiles(opts.modelDir);
     const bytes = readFileSync(join(opts.modelDir, 'model.onnx'));
-    const [own] = outputNames(bytes);
-    const model = opts.innerOutput === undefined ? bytes : withOutputs(bytes, [own, opts.innerOutput]);
+    // The graph is only parsed when a head asks for an inner layer; its own outputs stay first.
+    const model = opts.innerOutput === undefined ? bytes : withOutputs(bytes, [...outputNames(bytes), opts.innerOutput]);
     const device = opts.device ?? 'cpu';
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
@@ -124,7 +124,7 @@ export class Encoder {
     }
     session ??= await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
     const hidden = await probeHidden(session);
-    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), own, opts.innerOutput, opts);
+    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), session.outputNames[0], opts.innerOutput, opts);
   }
 
   /** Encodes one token-id sequence (already framed with [CLS]/[SEP]); batched with concurrent calls. */
