@@ -206,9 +206,15 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         const tokenPath = join(headsDir, 'pii-token.json');
         const tokenHead = existsSync(tokenPath) ? TokenHead.load(tokenPath, sha) : null;
         for (const [file, head] of [['category.json', category], ['jailbreak.json', jailbreak]] as const) {
-          if (head.encoderOutput !== undefined) throw new Error(`${join(headsDir, file)} reads encoder output ${head.encoderOutput}; only the PII token head may read an inner layer`);
+          if (head.encoderOutputs !== undefined) throw new Error(`${join(headsDir, file)} reads encoder outputs ${head.encoderOutputs.join(', ')}; only the PII token head may choose its tensors`);
         }
-        const encoder = await Encoder.create({ ...opts, modelDir, innerOutput: tokenHead?.encoderOutput });
+        const encoder = await Encoder.create({ ...opts, modelDir, outputs: tokenHead?.encoderOutputs });
+        try {
+          tokenHead?.assertFits(encoder.hidden);
+        } catch (err) {
+          await encoder.close();
+          throw new Error(`${tokenPath}: ${(err as Error).message}`);
+        }
         state = { tokenizer, encoder, category, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
         if (opts.customCategories?.length) state.custom = await CentroidSet.build(opts.customCategories, embed);

@@ -16,10 +16,12 @@ export interface EncoderOptions {
   /** Directory holding model.onnx (and tokenizer.json, read by the tokenizer). */
   modelDir: string;
   /**
-   * An inner layer's tensor to return beside the model's output (a head's `encoder_output`): the PII
-   * token head tags names and places better from a middle layer than from the last one.
+   * Tensors whose token states to return by name (`EncodedSequence.outputs`; a head's
+   * `encoder_outputs`): the PII token head tags names and places better from a middle layer, read
+   * beside the last one, than from the last layer alone. An inner layer's name makes it an output of
+   * the same pass; the model's own output may be named too.
    */
-  innerOutput?: string;
+  outputs?: string[];
   device?: Device;
   /** ORT intra-op threads; defaults to the machine's available parallelism. */
   intraOpThreads?: number;
@@ -38,8 +40,8 @@ export interface EncoderOptions {
 export interface EncodedSequence {
   /** Row-major [tokens x hidden] final hidden states, specials included. */
   states: Float32Array;
-  /** The same from the inner output, when one was asked for. */
-  inner?: Float32Array;
+  /** The same per tensor named in EncoderOptions.outputs, when any were. */
+  outputs?: Record<string, Float32Array>;
   tokens: number;
   hidden: number;
   /** Attention-masked mean of the final states, L2-normalized. */
@@ -85,7 +87,7 @@ export class Encoder {
     readonly hidden: number,
     private readonly needsTokenTypes: boolean,
     private readonly ownOutput: string,
-    readonly innerOutput: string | undefined,
+    readonly outputs: readonly string[],
     opts: EncoderOptions,
   ) {
     this.maxBatchSize = opts.maxBatchSize ?? 16;
@@ -98,8 +100,10 @@ export class Encoder {
   static async create(opts: EncoderOptions): Promise<Encoder> {
     assertModelFiles(opts.modelDir);
     const bytes = readFileSync(join(opts.modelDir, 'model.onnx'));
-    // The graph is only parsed when a head asks for an inner layer; its own outputs stay first.
-    const model = opts.innerOutput === undefined ? bytes : withOutputs(bytes, [...outputNames(bytes), opts.innerOutput]);
+    // The graph is only parsed when a head asks for other tensors; its own outputs stay first.
+    const outputs = [...new Set(opts.outputs ?? [])];
+    const own = outputs.length === 0 ? [] : outputNames(bytes);
+    const model = outputs.every((o) => own.includes(o)) ? bytes : withOutputs(bytes, [...new Set([...own, ...outputs])]);
     const device = opts.device ?? 'cpu';
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
@@ -124,7 +128,7 @@ export class Encoder {
     }
     session ??= await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
     const hidden = await probeHidden(session);
-    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), session.outputNames[0], opts.innerOutput, opts);
+    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), session.outputNames[0], outputs, opts);
   }
 
   /** Encodes one token-id sequence (already framed with [CLS]/[SEP]); batched with concurrent calls. */
@@ -204,13 +208,15 @@ export class Encoder {
     if (this.needsTokenTypes) feeds.token_type_ids = new ort.Tensor('int64', new BigInt64Array(b * t), [b, t]);
     const result = await this.session.run(feeds);
     const states = result[this.ownOutput].data as Float32Array;
-    const inner = this.innerOutput === undefined ? undefined : result[this.innerOutput].data as Float32Array;
     const h = this.hidden;
     return seqs.map((s, i) => {
       const n = s.length;
       const own = states.slice(i * t * h, (i * t + n) * h);
       const seq: EncodedSequence = { states: own, tokens: n, hidden: h, embedding: meanPoolNormalized(own, n, h) };
-      if (inner) seq.inner = inner.slice(i * t * h, (i * t + n) * h);
+      if (this.outputs.length > 0) {
+        seq.outputs = Object.fromEntries(this.outputs.map((name) => [name,
+          name === this.ownOutput ? own : (result[name].data as Float32Array).slice(i * t * h, (i * t + n) * h)]));
+      }
       return seq;
     });
   }

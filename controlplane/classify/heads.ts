@@ -14,8 +14,11 @@ export interface LinearHeadJson {
   temperature: number;
   /** sha256 of the model.onnx the head was trained on; a different encoder would make it meaningless. */
   encoder_sha256: string;
-  /** The encoder tensor whose states the head was trained on; absent: the model's own output. */
-  encoder_output?: string;
+  /**
+   * The encoder tensors whose states the head was trained on, concatenated per token in this order;
+   * absent: the model's own output.
+   */
+  encoder_outputs?: string[];
   /** Optional decision threshold on the positive (last) label's probability. */
   threshold?: number;
   /** Free-form training provenance (data, split, metrics). */
@@ -27,12 +30,14 @@ export interface LinearHeadJson {
   token_features?: { terms: string[]; idf: number[]; weights: number[] };
 }
 
+const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features']);
+
 export class LinearHead {
   readonly labels: string[];
   readonly dim: number;
   readonly temperature: number;
   readonly threshold: number | undefined;
-  readonly encoderOutput: string | undefined;
+  readonly encoderOutputs: string[] | undefined;
   private readonly w: Float32Array;
   private readonly b: Float32Array;
   /** Term key (see termKey) -> column of the TF-IDF weights. */
@@ -43,6 +48,9 @@ export class LinearHead {
 
   constructor(json: LinearHeadJson) {
     if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
+    // A field this code does not read (one renamed since, say) would otherwise be ignored in silence.
+    const unknown = Object.keys(json).filter((k) => !HEAD_FIELDS.has(k));
+    if (unknown.length > 0) throw new Error(`unknown head field(s) ${unknown.join(', ')}; known: ${[...HEAD_FIELDS].join(', ')}`);
     if (json.weights.length !== json.labels.length * json.dim || json.bias.length !== json.labels.length) {
       throw new Error(`head shape mismatch: ${json.labels.length} labels x ${json.dim} dims vs ${json.weights.length} weights, ${json.bias.length} biases`);
     }
@@ -50,7 +58,11 @@ export class LinearHead {
     this.dim = json.dim;
     this.temperature = json.temperature > 0 ? json.temperature : 1;
     this.threshold = json.threshold;
-    this.encoderOutput = json.encoder_output;
+    if (json.encoder_outputs !== undefined && (!Array.isArray(json.encoder_outputs) || json.encoder_outputs.length === 0 ||
+      json.encoder_outputs.some((o) => typeof o !== 'string' || o === ''))) {
+      throw new Error('head encoder_outputs must be a non-empty list of tensor names');
+    }
+    this.encoderOutputs = json.encoder_outputs;
     this.w = Float32Array.from(json.weights);
     this.b = Float32Array.from(json.bias);
     const tf = json.token_features;
@@ -78,35 +90,29 @@ export class LinearHead {
 
   /**
    * Calibrated class probabilities for the dim-long vector starting at x[offset]; tokenIds (word
-   * pieces without specials) feed the TF-IDF part when the head has one.
+   * pieces without specials) feed the TF-IDF part when the head has one. `out` lets a caller that
+   * scores every token reuse one array.
    */
-  probs(x: Float32Array, offset = 0, tokenIds?: number[]): Float32Array {
+  probs(x: Float32Array, offset = 0, tokenIds?: number[], out = new Float32Array(this.labels.length)): Float32Array {
     const n = this.labels.length;
     const d = this.dim;
-    const out = new Float32Array(n);
     const sparse = tokenIds && this.tokenIndex ? this.tfidf(tokenIds) : null;
-    for (let c = 0; c < n; c++) {
-      let z = this.b[c];
-      for (let k = 0; k < d; k++) z += this.w[c * d + k] * x[offset + k];
-      if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
-      out[c] = z;
-    }
-    return this.softmax(out);
-  }
-
-  /**
-   * probs() of the concatenation of a[aOff, aOff + aLen) and b[bOff, bOff + dim - aLen), written
-   * into `out`: the token head scores every token of every prompt, so it neither copies the token's
-   * state next to its features nor allocates per token.
-   */
-  probsOfPair(a: Float32Array, aOff: number, aLen: number, b: Float32Array, bOff: number, out: Float32Array): Float32Array {
-    const d = this.dim;
     const w = this.w;
-    for (let c = 0; c < out.length; c++) {
-      let z = this.b[c];
+    for (let c = 0; c < n; c++) {
+      // Four partial sums: the token head runs this for every token, and one long dependency chain
+      // of additions is what bounds a plain loop.
       const row = c * d;
-      for (let k = 0; k < aLen; k++) z += w[row + k] * a[aOff + k];
-      for (let k = aLen; k < d; k++) z += w[row + k] * b[bOff + k - aLen];
+      let z0 = this.b[c], z1 = 0, z2 = 0, z3 = 0;
+      let k = 0;
+      for (; k + 3 < d; k += 4) {
+        z0 += w[row + k] * x[offset + k];
+        z1 += w[row + k + 1] * x[offset + k + 1];
+        z2 += w[row + k + 2] * x[offset + k + 2];
+        z3 += w[row + k + 3] * x[offset + k + 3];
+      }
+      for (; k < d; k++) z0 += w[row + k] * x[offset + k];
+      let z = z0 + z1 + z2 + z3;
+      if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
       out[c] = z;
     }
     return this.softmax(out);

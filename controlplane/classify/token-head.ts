@@ -1,5 +1,5 @@
-// Token-level PII head (PERSON, LOCATION): a linear BIO tagger over each token's hidden state (of
-// the layer the head was trained on, see encoderOutput) plus a few surface features of the token's
+// Token-level PII head (PERSON, LOCATION): a linear BIO tagger over each token's hidden states (of
+// the layers the head was trained on, see encoderOutputs) plus a few surface features of the token's
 // word. Names and places have no checksum, so context in the encoder states is the main evidence;
 // the encoder is uncased, so capitalization (the strongest cue for a name in English text) is handed
 // to the head separately.
@@ -16,7 +16,7 @@ const SENTENCE_END = '.!?:;';
 // "St." or "Jr." keeps its period when it ends an entity; a sentence's full stop does not.
 const ABBREVIATION = /(?:^|[^\p{L}])\p{Lu}\p{Ll}{0,2}\.$/u;
 
-/** Number of surface features per token, appended after the hidden state. */
+/** Number of surface features per token, appended after the hidden states. */
 export const TOKEN_FEATURES = 10;
 
 /**
@@ -69,6 +69,23 @@ export function tokenFeatures(text: string, offsets: Array<[number, number]>): F
   return f;
 }
 
+/**
+ * Row-major per-token matrices put side by side, token by token (one contiguous row per token): the
+ * token head's input, which training (scripts/train/embed.ts) lays out the same way.
+ */
+export function sideBySide(parts: Array<{ data: Float32Array; width: number }>, tokens: number): Float32Array {
+  const d = parts.reduce((sum, p) => sum + p.width, 0);
+  const x = new Float32Array(tokens * d);
+  for (let j = 0; j < tokens; j++) {
+    let at = j * d;
+    for (const { data, width } of parts) {
+      x.set(data.subarray(j * width, (j + 1) * width), at);
+      at += width;
+    }
+  }
+  return x;
+}
+
 export class TokenHead {
   private readonly types: Array<{ type: string; begin: boolean } | null>;
 
@@ -85,17 +102,24 @@ export class TokenHead {
     return new TokenHead(head, head.threshold ?? 0.5);
   }
 
-  /** The encoder tensor the head reads (`EncodedSequence.inner`), when not the final states. */
-  get encoderOutput(): string | undefined {
-    return this.head.encoderOutput;
+  /** The encoder tensors the head reads (`EncodedSequence.outputs`), when not the final states. */
+  get encoderOutputs(): string[] | undefined {
+    return this.head.encoderOutputs;
+  }
+
+  /** Throws unless the head's input is what an encoder of this hidden size gives it. */
+  assertFits(hidden: number): void {
+    const tensors = this.encoderOutputs?.length ?? 1;
+    if (tensors * hidden + TOKEN_FEATURES !== this.head.dim) {
+      throw new Error(`the PII token head takes ${this.head.dim} features per token, but ${tensors} encoder tensor(s) of ${hidden} states and ${TOKEN_FEATURES} surface features make ${tensors * hidden + TOKEN_FEATURES}`);
+    }
   }
 
   /** Entities in one encoded window; offsets are that window's token offsets into `text`. */
-  entities(seq: Pick<EncodedSequence, 'states' | 'inner' | 'tokens' | 'hidden'>, offsets: Array<[number, number]>, text: string): PiiEntity[] {
-    const states = this.encoderOutput === undefined ? seq.states : seq.inner;
-    if (!states) throw new Error(`the PII token head reads encoder output ${this.encoderOutput}, which the encoder did not return`);
+  entities(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, offsets: Array<[number, number]>, text: string): PiiEntity[] {
+    const x = this.tokenRows(seq, tokenFeatures(text, offsets));
+    const d = this.head.dim;
     const out: PiiEntity[] = [];
-    const feats = tokenFeatures(text, offsets);
     const p = new Float32Array(this.head.labels.length);
     // Per open entity: its span, its summed entity score, and the mass each type got over its tokens.
     let cur: { start: number; end: number; sum: number; n: number; mass: Map<string, number> } | null = null;
@@ -118,7 +142,7 @@ export class TokenHead {
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
-      this.head.probsOfPair(states, j * seq.hidden, seq.hidden, feats, j * TOKEN_FEATURES, p);
+      this.head.probs(x, j * d, undefined, p);
       // Whether this is an entity token at all, then whether it begins one, then (at the end of
       // the span) which kind: each decision sums the mass of the labels it stands for.
       if (1 - p[0] < this.minScore) { close(); continue; }
@@ -141,6 +165,17 @@ export class TokenHead {
     close();
     const capitals = UPPER.test(text);
     return joinParts(out, text).filter((e) => plausible(e, capitals));
+  }
+
+  /** The head's input per token, row-major: the states of each tensor it reads, then the features. */
+  private tokenRows(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, feats: Float32Array): Float32Array {
+    const names = this.encoderOutputs;
+    const tensors = names === undefined ? [seq.states] : names.map((name) => {
+      const states = seq.outputs?.[name];
+      if (!states) throw new Error(`the PII token head reads encoder output ${name}, which the encoder did not return`);
+      return states;
+    });
+    return sideBySide([...tensors.map((data) => ({ data, width: seq.hidden })), { data: feats, width: TOKEN_FEATURES }], seq.tokens);
   }
 }
 

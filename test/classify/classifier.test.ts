@@ -134,11 +134,23 @@ test('device selection: cuda without a CUDA build fails clearly, auto falls back
   await enc.close();
 });
 
-test('only the PII token head may read an inner layer: a category head that does is refused by file', async () => {
+test('only the PII token head may choose its encoder tensors: a category head that does is refused by file', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'heads-inner-'));
   cpSync(headsDirOf(), dir, { recursive: true });
   const file = join(dir, 'category.json');
-  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), encoder_output: '/encoder/layer.8/output/LayerNorm/Add_1_output_0' }));
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), encoder_outputs: ['/encoder/layer.8/output/LayerNorm/Add_1_output_0'] }));
   const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
-  await assert.rejects(c.init(), (e: Error) => e.message === `${file} reads encoder output /encoder/layer.8/output/LayerNorm/Add_1_output_0; only the PII token head may read an inner layer`);
+  await assert.rejects(c.init(), (e: Error) => e.message === `${file} reads encoder outputs /encoder/layer.8/output/LayerNorm/Add_1_output_0; only the PII token head may choose its tensors`);
+});
+
+test('a PII token head whose width does not fit the encoder is refused at start-up, by file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heads-width-'));
+  cpSync(headsDirOf(), dir, { recursive: true });
+  const file = join(dir, 'pii-token.json');
+  const head = JSON.parse(readFileSync(file, 'utf8'));
+  // The shipped head reads two tensors; naming one leaves its weights for two.
+  writeFileSync(file, JSON.stringify({ ...head, encoder_outputs: head.encoder_outputs.slice(0, 1) }));
+  const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  await assert.rejects(c.init(), (e: Error) => e.message ===
+    `${file}: the PII token head takes ${head.dim} features per token, but 1 encoder tensor(s) of 384 states and 10 surface features make 394`);
 });

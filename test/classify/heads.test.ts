@@ -63,3 +63,10 @@ describe('TF-IDF terms of a head file', () => {
     }
   });
 });
+
+describe('a head file', () => {
+  it('with a field this version does not read is refused, the field named', () => {
+    const json = { kind: 'linear', labels: ['a', 'b'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'x', encoder_output: 'y' };
+    assert.throws(() => new LinearHead(json as LinearHeadJson), /^Error: unknown head field\(s\) encoder_output; known: kind, labels/);
+  });
+});

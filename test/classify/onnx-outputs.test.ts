@@ -48,19 +48,21 @@ test('a tensor the model does not make, or bytes that are not a model, are refus
 
 test('an encoder asked for an inner layer returns its states beside the final ones, which do not change', async () => {
   const plain = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1 });
-  const both = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, innerOutput: LAYER8 });
+  const both = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, outputs: [LAYER8, 'last_hidden_state'] });
   try {
-    assert.equal(plain.innerOutput, undefined);
-    assert.equal(both.innerOutput, LAYER8);
+    assert.deepEqual(plain.outputs, []);
+    assert.deepEqual(both.outputs, [LAYER8, 'last_hidden_state']);
     const [p, q] = await Promise.all([plain.encode(ids), both.encode(ids)]);
-    assert.equal(p.inner, undefined);
+    assert.equal(p.outputs, undefined);
     assert.deepEqual(q.states, p.states);
     assert.deepEqual(q.embedding, p.embedding);
-    assert.equal(q.inner!.length, ids.length * 384);
-    assert.notDeepEqual(q.inner, q.states);
+    assert.equal(q.outputs![LAYER8].length, ids.length * 384);
+    assert.notDeepEqual(q.outputs![LAYER8], q.states);
+    // The model's own output, named, is the final states themselves.
+    assert.equal(q.outputs!.last_hidden_state, q.states);
   } finally {
     await plain.close();
     await both.close();
   }
-  await assert.rejects(Encoder.create({ modelDir: modelDir(), innerOutput: 'nope' }), /the model has no tensor named nope/);
+  await assert.rejects(Encoder.create({ modelDir: modelDir(), outputs: ['nope'] }), /the model has no tensor named nope/);
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { TOKEN_FEATURES, TokenHead, tokenFeatures } from '../../controlplane/classify/token-head.ts';
+import { TOKEN_FEATURES, TokenHead, sideBySide, tokenFeatures } from '../../controlplane/classify/token-head.ts';
 
 // Offsets of every word and punctuation mark, like a tokenizer's (with [CLS] and [SEP] around them).
 function spans(text: string): Array<[number, number]> {
@@ -124,21 +124,38 @@ test('a span takes the type with the most mass over its tokens: one token read a
   assert.deepEqual(got2.map((e) => [e.type, e.text]), [['LOCATION', 'Pachergasse 64']]);
 });
 
-test('a head trained on an inner layer reads the inner states, and says so when they are missing', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'token-head-inner-'));
-  const path = join(dir, 'inner.json');
+test('a head trained on several tensors reads each of them, in order, and says so when one is missing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-outputs-'));
+  const path = join(dir, 'outputs.json');
   const labels = ['O', 'B-PERSON', 'I-PERSON'];
-  const dim = 1 + TOKEN_FEATURES;
-  // Only the state decides: a state of 5 makes a token B-PERSON.
+  const dim = 2 + TOKEN_FEATURES;
+  // Only the second tensor decides: a state of 5 there makes a token B-PERSON; the first is ignored.
   const weights = new Array(labels.length * dim).fill(0);
-  weights[1 * dim] = 1;
-  writeFileSync(path, JSON.stringify({ kind: 'linear', labels, dim, weights, bias: [0, -2, -10], temperature: 1, encoder_sha256: 'abc', encoder_output: '/encoder/layer.8/x' }));
+  weights[1 * dim + 1] = 1;
+  writeFileSync(path, JSON.stringify({ kind: 'linear', labels, dim, weights, bias: [0, -2, -10], temperature: 1, encoder_sha256: 'abc', encoder_outputs: ['/encoder/layer.8/x', 'last'] }));
   const head = TokenHead.load(path, 'abc');
-  assert.equal(head.encoderOutput, '/encoder/layer.8/x');
+  assert.deepEqual(head.encoderOutputs, ['/encoder/layer.8/x', 'last']);
+  head.assertFits(1);
+  assert.throws(() => head.assertFits(2), /takes 12 features per token, but 2 encoder tensor\(s\) of 2 states and 10 surface features make 14/);
   const text = 'Ask Tomas now';
   const off = spans(text);
-  const got = head.entities({ states: new Float32Array(off.length), inner: Float32Array.from([0, 0, 5, 0, 0]), tokens: off.length, hidden: 1 }, off, text);
+  const outputs = { '/encoder/layer.8/x': Float32Array.from([5, 5, 0, 5, 5]), last: Float32Array.from([0, 0, 5, 0, 0]) };
+  const got = head.entities({ states: new Float32Array(off.length), outputs, tokens: off.length, hidden: 1 }, off, text);
   assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Tomas']]);
-  assert.throws(() => head.entities({ states: Float32Array.from([0, 0, 5, 0, 0]), tokens: off.length, hidden: 1 }, off, text),
+  assert.throws(() => head.entities({ states: Float32Array.from([0, 0, 5, 0, 0]), outputs: { last: outputs.last }, tokens: off.length, hidden: 1 }, off, text),
     /the PII token head reads encoder output \/encoder\/layer\.8\/x, which the encoder did not return/);
+});
+
+test('sideBySide lays per-token rows of several matrices next to each other', () => {
+  const x = sideBySide([{ data: Float32Array.from([1, 2, 3, 4]), width: 2 }, { data: Float32Array.from([9, 8]), width: 1 }], 2);
+  assert.deepEqual(Array.from(x), [1, 2, 9, 3, 4, 8]);
+});
+
+test('a head whose encoder_outputs is not a list of names is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'token-head-bad-'));
+  const path = join(dir, 'bad.json');
+  for (const bad of ['/encoder/layer.8/x', [], [''], [3]]) {
+    writeFileSync(path, JSON.stringify({ kind: 'linear', labels: ['O', 'B-PERSON'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'abc', encoder_outputs: bad }));
+    assert.throws(() => TokenHead.load(path, 'abc'), /head encoder_outputs must be a non-empty list of tensor names/);
+  }
 });
