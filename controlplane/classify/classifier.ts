@@ -9,6 +9,7 @@ import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from '
 import { sha256File } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
+import { NeighbourVote } from './neighbours.ts';
 import { findStructuredPii, mergeEntities, type PiiEntity } from './pii.ts';
 import { TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
@@ -95,6 +96,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     tokenizer: WordPieceTokenizer;
     encoder: Encoder;
     category: LinearHead;
+    categoryVote: NeighbourVote | null;
     jailbreak: LinearHead;
     jailbreakThreshold: number;
     tokenHead: TokenHead | null;
@@ -150,13 +152,13 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const t2 = performance.now();
 
     const emb = pooled(encoded);
+    // The category head's neighbour vote runs in onnxruntime's thread while the other heads run
+    // here; it is awaited after them. (The catch only marks a rejection handled if a head below
+    // throws first; the await still sees it.)
+    const vote = s.categoryVote?.votes([emb]);
+    vote?.catch(() => undefined);
     const cp = s.category.probs(emb, 0, pieceIds);
-    const ci = argmax(cp);
-    let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
-    const custom = s.custom?.match(emb);
-    // An operator-defined category is more specific than the generic head, so a confident match wins.
-    if (custom && !custom.below_threshold) category = { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' };
-    const tCategory = performance.now();
+    const tCategoryHead = performance.now();
 
     // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
     // head also scores 64-token slices of the token states (no extra encoder pass), each with the
@@ -179,6 +181,14 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))
       : [];
     const entities = addCountries(mergeEntities(findStructuredPii(text), dedupe(learned, text)), text);
+    const tPii = performance.now();
+
+    if (vote) s.categoryVote!.mix(cp, (await vote)[0]);
+    const ci = argmax(cp);
+    let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
+    const custom = s.custom?.match(emb);
+    // An operator-defined category is more specific than the generic head, so a confident match wins.
+    if (custom && !custom.below_threshold) category = { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' };
     const t3 = performance.now();
     return {
       category,
@@ -187,7 +197,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       ...(o.embedding ? { embedding: Array.from(emb) } : {}),
       tokens,
       windows: windows.length,
-      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: t3 - t2, category: tCategory - t2, jailbreak: tJailbreak - tCategory, pii: t3 - tJailbreak, total: t3 - t0 },
+      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: t3 - t2, category: tCategoryHead - t2 + (t3 - tPii), jailbreak: tJailbreak - tCategoryHead, pii: tPii - tJailbreak, total: t3 - t0 },
     };
   }
 
@@ -208,14 +218,20 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         for (const [file, head] of [['category.json', category], ['jailbreak.json', jailbreak]] as const) {
           if (head.encoderOutputs !== undefined) throw new Error(`${join(headsDir, file)} reads encoder outputs ${head.encoderOutputs.join(', ')}; only the PII token head may choose its tensors`);
         }
+        if (jailbreak.neighbours !== undefined) throw new Error(`${join(headsDir, 'jailbreak.json')} carries neighbours; only the category head may`);
         const encoder = await Encoder.create({ ...opts, modelDir, outputs: tokenHead?.encoderOutputs });
+        let categoryVote: NeighbourVote | null = null;
         try {
-          tokenHead?.assertFits(encoder.hidden);
+          const inFile = (file: string) => (err: Error) => { throw new Error(`${file}: ${err.message}`); };
+          try { tokenHead?.assertFits(encoder.hidden); } catch (err) { inFile(tokenPath)(err as Error); }
+          if (category.neighbours !== undefined) {
+            categoryVote = await NeighbourVote.create(category.neighbours, category.dim, category.labels.length).catch(inFile(join(headsDir, 'category.json')));
+          }
         } catch (err) {
           await encoder.close();
-          throw new Error(`${tokenPath}: ${(err as Error).message}`);
+          throw err;
         }
-        state = { tokenizer, encoder, category, jailbreak, tokenHead, custom: null,
+        state = { tokenizer, encoder, category, categoryVote, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
         if (opts.customCategories?.length) state.custom = await CentroidSet.build(opts.customCategories, embed);
       })();
@@ -240,6 +256,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     },
     async close() {
       await state?.encoder.close();
+      await state?.categoryVote?.close();
       state = null;
       initing = null;
     },

@@ -2,6 +2,7 @@
 // scripts/train/*.py). Linear + softmax is enough here: the encoder does the heavy lifting, and a
 // linear head stays cheap next to the encoder pass and is trivially portable from numpy.
 import { readFileSync } from 'node:fs';
+import type { NeighboursJson } from './neighbours.ts';
 
 export interface LinearHeadJson {
   kind: 'linear';
@@ -28,9 +29,11 @@ export interface LinearHeadJson {
    * A term is a word-piece id ("2345") or two consecutive ones ("2345 1012"), as sklearn names them.
    */
   token_features?: { terms: string[]; idf: number[]; weights: number[] };
+  /** Optional nearest-neighbour vote mixed into the probabilities (neighbours.ts). */
+  neighbours?: NeighboursJson;
 }
 
-const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features']);
+const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours']);
 
 export class LinearHead {
   readonly labels: string[];
@@ -45,6 +48,8 @@ export class LinearHead {
   private readonly bigrams: boolean = false;
   private readonly idf: Float32Array | null = null;
   private readonly tw: Float32Array | null = null;
+  /** The nearest-neighbour vote to mix into probs() (the classifier loads it: neighbours.ts). */
+  readonly neighbours: NeighboursJson | undefined;
 
   constructor(json: LinearHeadJson) {
     if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
@@ -65,6 +70,7 @@ export class LinearHead {
     this.encoderOutputs = json.encoder_outputs;
     this.w = Float32Array.from(json.weights);
     this.b = Float32Array.from(json.bias);
+    this.neighbours = json.neighbours;
     const tf = json.token_features;
     if (tf) {
       if (tf.weights.length !== tf.terms.length * json.labels.length || tf.idf.length !== tf.terms.length) throw new Error('head token_features shape mismatch');

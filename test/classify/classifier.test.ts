@@ -154,3 +154,19 @@ test('a PII token head whose width does not fit the encoder is refused at start-
   await assert.rejects(c.init(), (e: Error) => e.message ===
     `${file}: the PII token head takes ${head.dim} features per token, but 1 encoder tensor(s) of 384 states and 10 surface features make 394`);
 });
+
+test('neighbours belong to the category head: a jailbreak head with them, or a category head with broken ones, is refused by file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heads-neighbours-'));
+  cpSync(headsDirOf(), dir, { recursive: true });
+  const category = join(dir, 'category.json');
+  const jailbreak = join(dir, 'jailbreak.json');
+  const original = readFileSync(jailbreak, 'utf8');
+  const neighbours = { k: 1, weight: 0.3, temperature: 0.05, mean: [], projection: [], dims: 1, labels: [0], weights: [1], scales: [1], vectors: 'AA==' };
+  writeFileSync(jailbreak, JSON.stringify({ ...JSON.parse(original), neighbours }));
+  const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  await assert.rejects(c.init(), (e: Error) => e.message === `${jailbreak} carries neighbours; only the category head may`);
+  writeFileSync(jailbreak, original);
+  writeFileSync(category, JSON.stringify({ ...JSON.parse(readFileSync(category, 'utf8')), neighbours }));
+  const d = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  await assert.rejects(d.init(), (e: Error) => e.message === `${category}: head neighbours: mean has 0 values; the head's dim is 384`);
+});

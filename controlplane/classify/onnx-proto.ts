@@ -1,0 +1,111 @@
+// The few pieces of the protobuf wire format that reading and writing ONNX models here needs:
+// onnx-outputs.ts rewrites the encoder's output list, neighbours.ts builds a small MatMul model.
+// (No protobuf library: the product touches a handful of fields, and the schema is fixed.)
+
+export const WIRE_VARINT = 0;
+const WIRE_I64 = 1;
+export const WIRE_LEN = 2;
+const WIRE_I32 = 5;
+
+/** Field numbers of the ONNX messages used here (onnx.proto3). */
+export const ONNX = {
+  model: { irVersion: 1, graph: 7, opsetImport: 8 },
+  opset: { domain: 1, version: 2 },
+  graph: { node: 1, name: 2, initializer: 5, input: 11, output: 12 },
+  node: { input: 1, output: 2, name: 3, opType: 4 },
+  tensor: { dims: 1, dataType: 2, name: 8, rawData: 9 },
+  valueInfo: { name: 1, type: 2 },
+  type: { tensor: 1 },
+  tensorType: { elemType: 1, shape: 2 },
+  shape: { dim: 1 },
+  dim: { value: 1, param: 2 },
+  float: 1,
+} as const;
+
+export interface Field {
+  num: number;
+  wire: number;
+  /** The whole field, key included. */
+  start: number;
+  end: number;
+  /** The payload of a length-delimited field. */
+  body: Uint8Array;
+}
+
+export function readVarint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let scale = 1;
+  for (;;) {
+    if (pos >= buf.length) throw new Error('truncated varint');
+    const b = buf[pos++];
+    value += (b & 0x7f) * scale;
+    if (b < 0x80) return [value, pos];
+    scale *= 128;
+  }
+}
+
+export function fields(buf: Uint8Array): Field[] {
+  const out: Field[] = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const start = pos;
+    const [key, p] = readVarint(buf, pos);
+    pos = p;
+    const num = Math.floor(key / 8);
+    const wire = key & 7;
+    let body = buf.subarray(pos, pos);
+    if (wire === WIRE_VARINT) pos = readVarint(buf, pos)[1];
+    else if (wire === WIRE_I64) pos += 8;
+    else if (wire === WIRE_I32) pos += 4;
+    else if (wire === WIRE_LEN) {
+      const [len, q] = readVarint(buf, pos);
+      body = buf.subarray(q, q + len);
+      pos = q + len;
+    } else throw new Error(`unsupported protobuf wire type ${wire}`);
+    if (pos > buf.length) throw new Error('truncated field');
+    out.push({ num, wire, start, end: pos, body });
+  }
+  return out;
+}
+
+export function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+
+export function lenField(num: number, body: Uint8Array): Uint8Array {
+  return concat([Uint8Array.from([...varint(num * 8 + WIRE_LEN), ...varint(body.length)]), body]);
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.length;
+  }
+  return out;
+}
+
+export function varintField(num: number, n: number): Uint8Array {
+  return Uint8Array.from([...varint(num * 8 + WIRE_VARINT), ...varint(n)]);
+}
+
+export function stringField(num: number, s: string): Uint8Array {
+  return lenField(num, new TextEncoder().encode(s));
+}
+
+/**
+ * A ValueInfoProto naming a float tensor; `shape` gives each dimension as a size or a symbolic
+ * name, and without it the shape is left open.
+ */
+export function floatValueInfo(name: string, shape?: Array<number | string>): Uint8Array {
+  const dims = (shape ?? []).map((d) => lenField(ONNX.shape.dim, typeof d === 'number' ? varintField(ONNX.dim.value, d) : stringField(ONNX.dim.param, d)));
+  const tensorType = concat([varintField(ONNX.tensorType.elemType, ONNX.float), ...(shape ? [lenField(ONNX.tensorType.shape, concat(dims))] : [])]);
+  return concat([stringField(ONNX.valueInfo.name, name), lenField(ONNX.valueInfo.type, lenField(ONNX.type.tensor, tensorType))]);
+}

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import type { LinearHeadJson } from '../../controlplane/classify/heads.ts';
+import { NeighbourVote, type NeighboursJson } from '../../controlplane/classify/neighbours.ts';
+import { headsDirOf, knownEncoders } from '../../controlplane/classify/paths.ts';
+
+// A memory of three rows in two dimensions, projected onto themselves (identity, no centring).
+function memory(over: Partial<NeighboursJson> = {}): NeighboursJson {
+  const rows = Int8Array.from([127, 0, 0, 127, 90, 90]);
+  return {
+    k: 2, weight: 0.5, temperature: 0.1, mean: [0, 0], projection: [1, 0, 0, 1], dims: 2,
+    labels: [0, 1, 1], weights: [1, 1, 0.5], scales: [1 / 127, 1 / 127, 1 / 127],
+    vectors: Buffer.from(rows.buffer).toString('base64'), ...over,
+  };
+}
+
+describe('neighbour vote', () => {
+  it('tallies the k most similar rows, each by exp(cosine / temperature) and its weight, and mixes by weight', async () => {
+    const vote = await NeighbourVote.create(memory(), 2, 2);
+    try {
+      // x = (1, 0) after normalizing: products 1 (row 0, label 0), 0 (row 1) and 90/127 (row 2,
+      // label 1, weight 0.5; the stored rows are used as stored, int8 times scale).
+      const [v] = await vote.votes([Float32Array.from([3, 0])]);
+      const a = Math.exp(1 / 0.1);
+      const b = 0.5 * Math.exp((90 / 127) / 0.1);
+      assert.ok(Math.abs(v[0] - a / (a + b)) < 1e-4, `${v[0]} vs ${a / (a + b)}`);
+      assert.ok(Math.abs(v[1] - b / (a + b)) < 1e-4);
+      const mixed = vote.mix(Float32Array.from([0.2, 0.8]), v);
+      assert.ok(Math.abs(mixed[0] - (0.1 + 0.5 * v[0])) < 1e-6);
+      // A batch gives each row its own vote.
+      const [p, q] = await vote.votes([Float32Array.from([0, 1]), Float32Array.from([1, 0])]);
+      assert.ok(p[1] > 0.99 && q[0] > 0.5);
+    } finally {
+      await vote.close();
+    }
+  });
+
+  it('refuses a memory whose parts do not fit, naming the part', async () => {
+    const cases: Array<[Partial<NeighboursJson>, RegExp]> = [
+      [{ k: 4 }, /head neighbours: k must be an integer from 1 to the 3 stored rows, not 4/],
+      [{ weight: 0 }, /head neighbours: weight must be in \(0, 1\], not 0/],
+      [{ temperature: -1 }, /head neighbours: temperature must be positive, not -1/],
+      [{ mean: [0] }, /head neighbours: mean has 1 values; the head's dim is 2/],
+      [{ projection: [1, 0] }, /head neighbours: projection has 2 values; 2 x 2 expected/],
+      [{ scales: [1] }, /head neighbours: 3 labels but 3 weights and 1 scales/],
+      [{ labels: [0, 1, 2] }, /head neighbours: label index 2 is not one of the head's 2 labels/],
+      [{ vectors: 'AAAA' }, /head neighbours: vectors hold 3 bytes; 3 rows x 2 expected/],
+    ];
+    for (const [over, message] of cases) await assert.rejects(NeighbourVote.create(memory(over), 2, 2), message);
+  });
+
+  for (const encoder of knownEncoders()) {
+    const json = JSON.parse(readFileSync(join(headsDirOf(encoder), 'category.json'), 'utf8')) as LinearHeadJson & {
+      meta: { neighbour_parity?: Array<{ embedding: number[]; votes: number[] }> };
+    };
+    if (json.neighbours === undefined) continue;
+    it(`${encoder} category head: the vote on sample rows equals the training script's`, async () => {
+      assert.ok(json.meta.neighbour_parity && json.meta.neighbour_parity.length >= 4, 'a head with neighbours carries parity rows');
+      const vote = await NeighbourVote.create(json.neighbours!, json.dim, json.labels.length);
+      try {
+        const got = await vote.votes(json.meta.neighbour_parity.map((r) => Float32Array.from(r.embedding)));
+        json.meta.neighbour_parity.forEach((r, i) => r.votes.forEach((want, c) =>
+          assert.ok(Math.abs(got[i][c] - want) < 1e-4, `row ${i} label ${json.labels[c]}: ${got[i][c]} vs ${want}`)));
+      } finally {
+        await vote.close();
+      }
+    });
+  }
+});
