@@ -68,13 +68,15 @@ def encoder_sha():
     return hashlib.sha256(open(os.path.join(MODEL_DIR, "model.onnx"), "rb").read()).hexdigest()
 
 
-def fit_temperature(logits, y):
+def fit_temperature(logits, y, votes=None, weight=0.0):
+    """The softmax temperature that minimizes dev NLL; with votes, of the head mixed with them."""
     # 1-D search is enough for a single scalar and avoids a scipy optimizer dependency.
     best = (1e9, 1.0)
     for t in np.exp(np.linspace(np.log(0.05), np.log(10), 400)):
-        z = logits / t
-        z = z - z.max(1, keepdims=True)
-        nll = -(z[np.arange(len(y)), y] - np.log(np.exp(z).sum(1))).mean()
+        p = softmax(logits / t)
+        if votes is not None:
+            p = (1 - weight) * p + weight * votes
+        nll = -np.log(np.maximum(p[np.arange(len(y)), y], 1e-12)).mean()
         best = min(best, (nll, t))
     return float(best[1])
 
@@ -258,6 +260,9 @@ def category():
     if blend > 0:
         memory["k"], memory["weight"] = k_best, blend
         neighbours = memory
+        # The mix is flatter than the head alone; the temperature is fitted again so that the mixed
+        # confidence, which the policy compares with its threshold, matches dev accuracy.
+        t = fit_temperature(clf.decision_function(x[dv]), y[dv], votes=neighbour_votes(neighbours, emb[dv], len(labels)), weight=blend)
     test = te & ~short
     p = softmax(clf.decision_function(x[test]) / t)
     if neighbours is not None:
