@@ -7,15 +7,6 @@
 
 import { concat, fields, floatValueInfo, lenField, ONNX, WIRE_LEN, type Field } from './onnx-proto.ts';
 
-const MODEL_GRAPH = ONNX.model.graph;
-const GRAPH_NODE = ONNX.graph.node;
-const GRAPH_INITIALIZER = ONNX.graph.initializer;
-const GRAPH_OUTPUT = ONNX.graph.output;
-const NODE_INPUT = ONNX.node.input;
-const NODE_OUTPUT = ONNX.node.output;
-const TENSOR_NAME = ONNX.tensor.name;
-const VALUE_INFO_NAME = ONNX.valueInfo.name;
-
 const decoder = new TextDecoder();
 
 function strings(msg: Uint8Array, num: number): string[] {
@@ -32,19 +23,19 @@ function pruned(graph: Field[], outputs: string[]): Field[] {
   const keep = new Set<Field>();
   for (let i = graph.length - 1; i >= 0; i--) {
     const f = graph[i];
-    if (f.num !== GRAPH_NODE || f.wire !== WIRE_LEN) continue;
-    const outs = strings(f.body, NODE_OUTPUT);
+    if (f.num !== ONNX.graph.node || f.wire !== WIRE_LEN) continue;
+    const outs = strings(f.body, ONNX.node.output);
     outs.forEach((o) => made.add(o));
     if (!outs.some((o) => needed.has(o))) continue;
     keep.add(f);
-    strings(f.body, NODE_INPUT).forEach((n) => needed.add(n));
+    strings(f.body, ONNX.node.input).forEach((n) => needed.add(n));
   }
   const missing = outputs.filter((n) => !made.has(n));
   if (missing.length > 0) throw new Error(`the model has no tensor named ${missing.join(', ')}`);
   return graph.filter((f) => {
-    if (f.num === GRAPH_NODE) return keep.has(f);
-    if (f.num === GRAPH_INITIALIZER) return strings(f.body, TENSOR_NAME).some((n) => needed.has(n));
-    return f.num !== GRAPH_OUTPUT;
+    if (f.num === ONNX.graph.node) return keep.has(f);
+    if (f.num === ONNX.graph.initializer) return strings(f.body, ONNX.tensor.name).some((n) => needed.has(n));
+    return f.num !== ONNX.graph.output;
   });
 }
 
@@ -55,7 +46,7 @@ function graphOf(model: Uint8Array): Field {
   } catch (err) {
     throw new Error(`not an ONNX model: ${(err as Error).message}`);
   }
-  const g = top.find((f) => f.num === MODEL_GRAPH && f.wire === WIRE_LEN);
+  const g = top.find((f) => f.num === ONNX.model.graph && f.wire === WIRE_LEN);
   if (!g) throw new Error('not an ONNX model: no graph');
   return g;
 }
@@ -63,14 +54,14 @@ function graphOf(model: Uint8Array): Field {
 /** The names of the graph's outputs, in order. */
 export function outputNames(model: Uint8Array): string[] {
   return fields(graphOf(model).body)
-    .filter((f) => f.num === GRAPH_OUTPUT && f.wire === WIRE_LEN)
-    .map((f) => strings(f.body, VALUE_INFO_NAME)[0]);
+    .filter((f) => f.num === ONNX.graph.output && f.wire === WIRE_LEN)
+    .map((f) => strings(f.body, ONNX.valueInfo.name)[0]);
 }
 
 /** The model with `names` as its graph's only outputs, in that order. Throws on a name no node makes. */
 export function withOutputs(model: Uint8Array, names: string[]): Uint8Array {
   const g = graphOf(model);
   const kept = pruned(fields(g.body), names).map((f) => g.body.subarray(f.start, f.end));
-  const newGraph = concat([...kept, ...names.map((n) => lenField(GRAPH_OUTPUT, floatValueInfo(n)))]);
-  return concat([model.subarray(0, g.start), lenField(MODEL_GRAPH, newGraph), model.subarray(g.end)]);
+  const newGraph = concat([...kept, ...names.map((n) => lenField(ONNX.graph.output, floatValueInfo(n)))]);
+  return concat([model.subarray(0, g.start), lenField(ONNX.model.graph, newGraph), model.subarray(g.end)]);
 }

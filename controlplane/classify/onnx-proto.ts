@@ -2,7 +2,7 @@
 // onnx-outputs.ts rewrites the encoder's output list, neighbours.ts builds a small MatMul model.
 // (No protobuf library: the product touches a handful of fields, and the schema is fixed.)
 
-export const WIRE_VARINT = 0;
+const WIRE_VARINT = 0;
 const WIRE_I64 = 1;
 export const WIRE_LEN = 2;
 const WIRE_I32 = 5;
@@ -32,7 +32,7 @@ export interface Field {
   body: Uint8Array;
 }
 
-export function readVarint(buf: Uint8Array, pos: number): [number, number] {
+function readVarint(buf: Uint8Array, pos: number): [number, number] {
   let value = 0;
   let scale = 1;
   for (;;) {
@@ -68,7 +68,7 @@ export function fields(buf: Uint8Array): Field[] {
   return out;
 }
 
-export function varint(n: number): number[] {
+function varint(n: number): number[] {
   const out: number[] = [];
   while (n >= 0x80) {
     out.push((n % 128) | 0x80);
