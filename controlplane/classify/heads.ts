@@ -100,25 +100,28 @@ export class LinearHead {
    * scores every token reuse one array.
    */
   probs(x: Float32Array, offset = 0, tokenIds?: number[], out = new Float32Array(this.labels.length)): Float32Array {
-    const n = this.labels.length;
-    const d = this.dim;
     const sparse = tokenIds && this.tokenIndex ? this.tfidf(tokenIds) : null;
-    const w = this.w;
-    for (let c = 0; c < n; c++) {
-      // Four partial sums: the token head runs this for every token, and one long dependency chain
-      // of additions is what bounds a plain loop.
-      const row = c * d;
-      let z0 = this.b[c], z1 = 0, z2 = 0, z3 = 0;
-      let k = 0;
-      for (; k + 3 < d; k += 4) {
-        z0 += w[row + k] * x[offset + k];
-        z1 += w[row + k + 1] * x[offset + k + 1];
-        z2 += w[row + k + 2] * x[offset + k + 2];
-        z3 += w[row + k + 3] * x[offset + k + 3];
-      }
-      for (; k < d; k++) z0 += w[row + k] * x[offset + k];
-      let z = z0 + z1 + z2 + z3;
+    for (let c = 0; c < out.length; c++) {
+      let z = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
       if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
+      out[c] = z;
+    }
+    return this.softmax(out);
+  }
+
+  /**
+   * probs() of row `row` of several row-major matrices read side by side (the token head's tensors,
+   * then its features: the layout sideBySide() writes for training), without copying them together:
+   * the token head scores every token of every window.
+   */
+  probsOfRow(parts: ReadonlyArray<{ data: Float32Array; width: number }>, row: number, out: Float32Array): Float32Array {
+    for (let c = 0; c < out.length; c++) {
+      let z = this.b[c];
+      let col = c * this.dim;
+      for (const { data, width } of parts) {
+        z += dot(this.w, col, data, row * width, width);
+        col += width;
+      }
       out[c] = z;
     }
     return this.softmax(out);
@@ -161,6 +164,21 @@ const PIECE_LIMIT = 1 << 16;
 
 function termKey(first: number, second?: number): number {
   return second === undefined ? first : (first + 1) * PIECE_LIMIT + second;
+}
+
+// Four partial sums: the token head runs this for every token, and one long dependency chain of
+// additions is what bounds a plain loop.
+function dot(a: Float32Array, aOff: number, b: Float32Array, bOff: number, n: number): number {
+  let z0 = 0, z1 = 0, z2 = 0, z3 = 0;
+  let k = 0;
+  for (; k + 3 < n; k += 4) {
+    z0 += a[aOff + k] * b[bOff + k];
+    z1 += a[aOff + k + 1] * b[bOff + k + 1];
+    z2 += a[aOff + k + 2] * b[bOff + k + 2];
+    z3 += a[aOff + k + 3] * b[bOff + k + 3];
+  }
+  for (; k < n; k++) z0 += a[aOff + k] * b[bOff + k];
+  return z0 + z1 + z2 + z3;
 }
 
 export function argmax(p: Float32Array): number {

@@ -71,7 +71,8 @@ export function tokenFeatures(text: string, offsets: Array<[number, number]>): F
 
 /**
  * Row-major per-token matrices put side by side, token by token (one contiguous row per token): the
- * token head's input, which training (scripts/train/embed.ts) lays out the same way.
+ * layout of the token head's input that training (scripts/train/embed.ts) writes and that
+ * LinearHead.probsOfRow reads without copying.
  */
 export function sideBySide(parts: Array<{ data: Float32Array; width: number }>, tokens: number): Float32Array {
   const d = parts.reduce((sum, p) => sum + p.width, 0);
@@ -117,8 +118,7 @@ export class TokenHead {
 
   /** Entities in one encoded window; offsets are that window's token offsets into `text`. */
   entities(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, offsets: Array<[number, number]>, text: string): PiiEntity[] {
-    const x = this.tokenRows(seq, tokenFeatures(text, offsets));
-    const d = this.head.dim;
+    const parts = this.tokenParts(seq, tokenFeatures(text, offsets));
     const out: PiiEntity[] = [];
     const p = new Float32Array(this.head.labels.length);
     // Per open entity: its span, its summed entity score, and the mass each type got over its tokens.
@@ -142,7 +142,7 @@ export class TokenHead {
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
-      this.head.probs(x, j * d, undefined, p);
+      this.head.probsOfRow(parts, j, p);
       // Whether this is an entity token at all, then whether it begins one, then (at the end of
       // the span) which kind: each decision sums the mass of the labels it stands for.
       if (1 - p[0] < this.minScore) { close(); continue; }
@@ -167,15 +167,15 @@ export class TokenHead {
     return joinParts(out, text).filter((e) => plausible(e, capitals));
   }
 
-  /** The head's input per token, row-major: the states of each tensor it reads, then the features. */
-  private tokenRows(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, feats: Float32Array): Float32Array {
+  /** The head's input, in order: the states of each tensor it reads, then the features. */
+  private tokenParts(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, feats: Float32Array): Array<{ data: Float32Array; width: number }> {
     const names = this.encoderOutputs;
     const tensors = names === undefined ? [seq.states] : names.map((name) => {
       const states = seq.outputs?.[name];
       if (!states) throw new Error(`the PII token head reads encoder output ${name}, which the encoder did not return`);
       return states;
     });
-    return sideBySide([...tensors.map((data) => ({ data, width: seq.hidden })), { data: feats, width: TOKEN_FEATURES }], seq.tokens);
+    return [...tensors.map((data) => ({ data, width: seq.hidden })), { data: feats, width: TOKEN_FEATURES }];
   }
 }
 
