@@ -197,8 +197,10 @@ async function latency() {
     rowsOut.push({ tokens, p50: pct(serial, 0.5), p99: pct(serial, 0.99), c16_rps: rps, c16_p50: pct(conc, 0.5), c16_p99: pct(conc, 0.99) });
     console.log(`${String(tokens).padEnd(8)}${pct(serial, 0.5).toFixed(1).padStart(9)}${pct(serial, 0.99).toFixed(1).padStart(9)}${rps.toFixed(1).padStart(12)}${pct(conc, 0.5).toFixed(1).padStart(10)}${pct(conc, 0.99).toFixed(1).padStart(10)}`);
   }
+  // Peak as well as the end: a burst is what a container's memory limit has to hold.
   report.rss_mib = process.memoryUsage().rss / 2 ** 20;
-  console.log(`RSS after load: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+  report.peak_rss_mib = process.resourceUsage().maxRSS / 1024;
+  console.log(`RSS after the runs: ${(report.rss_mib as number).toFixed(0)} MiB, peak ${(report.peak_rss_mib as number).toFixed(0)} MiB`);
 }
 
 if (only.includes('category')) await category();

@@ -25,7 +25,7 @@ type Lat = { tokens: number; p50: number; p99: number; c16_rps: number; c16_p50:
 const models = values.models.split(',');
 const threads = values.threads.split(',').map(Number);
 const work = mkdtempSync(join(tmpdir(), 'switchyard-tradeoff-'));
-const results = new Map<string, Array<{ latency: Lat[]; rss_mib: number }>>();
+const results = new Map<string, Array<{ latency: Lat[]; rss_mib: number; peak_rss_mib: number }>>();
 const load = () => loadavg().map((v) => v.toFixed(2)).join(' ');
 console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores; load average at start ${load()}`);
 for (let r = 0; r < Number(values.rounds); r++) {
@@ -47,13 +47,13 @@ rmSync(work, { recursive: true, force: true });
 console.log(`load average at end ${load()}`);
 // Per cell, the median over rounds (with 2 rounds: the better one is not picked, the mean is).
 const mid = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
-console.log('\n| encoder | threads | tokens | p50 ms | p99 ms | c=16 req/s | c=16 p50 ms | c=16 p99 ms | RSS MiB |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('\n| encoder | threads | tokens | p50 ms | p99 ms | c=16 req/s | c=16 p50 ms | c=16 p99 ms | RSS MiB | peak RSS MiB |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const [key, runs] of results) {
   const [m, t] = key.split('|');
   for (const row of runs[0].latency) {
     const cells = (f: keyof Lat) => mid(runs.map((x) => x.latency.find((l) => l.tokens === row.tokens)![f]));
     console.log(`| ${m} | ${t} | ${row.tokens} | ${cells('p50').toFixed(1)} | ${cells('p99').toFixed(1)} | ${cells('c16_rps').toFixed(0)} | ` +
-      `${cells('c16_p50').toFixed(1)} | ${cells('c16_p99').toFixed(1)} | ${mid(runs.map((x) => x.rss_mib)).toFixed(0)} |`);
+      `${cells('c16_p50').toFixed(1)} | ${cells('c16_p99').toFixed(1)} | ${mid(runs.map((x) => x.rss_mib)).toFixed(0)} | ${mid(runs.map((x) => x.peak_rss_mib)).toFixed(0)} |`);
   }
 }

@@ -123,6 +123,20 @@ test('a full queue rejects with OverloadedError', async () => {
   }
 });
 
+test('a batch is bounded by padded tokens: short prompts run sixteen together, long ones a few at a time', async () => {
+  const sizes: number[] = [];
+  const enc = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, onBatch: (n) => sizes.push(n) });
+  const seq = (tokens: number) => [101, ...Array<number>(tokens - 2).fill(2000), 102];
+  try {
+    await enc.encodeMany(Array.from({ length: 16 }, () => seq(64)));
+    // 300 tokens: six fit under the default 2048 padded tokens.
+    await enc.encodeMany(Array.from({ length: 8 }, () => seq(300)));
+    assert.deepEqual(sizes, [16, 6, 2]);
+  } finally {
+    await enc.close();
+  }
+});
+
 test('device selection: cuda without a CUDA build fails clearly, auto falls back with a warning', async () => {
   const cudaBundled = ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
   if (cudaBundled) return; // a GPU build: nothing to assert about the fallback here
