@@ -9,7 +9,8 @@ import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from '
 import { sha256File } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
-import { NeighbourVote } from './neighbours.ts';
+import { LexicalVote } from './lexical-vote.ts';
+import { mixVotes, NeighbourVote } from './neighbours.ts';
 import { findStructuredPii, mergeEntities, type PiiEntity } from './pii.ts';
 import { TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
@@ -97,6 +98,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     encoder: Encoder;
     category: LinearHead;
     categoryVote: NeighbourVote | null;
+    categoryLexical: LexicalVote | null;
     jailbreak: LinearHead;
     jailbreakThreshold: number;
     tokenHead: TokenHead | null;
@@ -158,6 +160,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const vote = s.categoryVote?.votes([emb]);
     vote?.catch(() => undefined);
     const cp = s.category.probs(emb, 0, pieceIds);
+    const lexical = s.categoryLexical?.vote(pieceIds);
     const tCategoryHead = performance.now();
 
     // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
@@ -183,7 +186,10 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const entities = addCountries(mergeEntities(findStructuredPii(text), dedupe(learned, text)), text);
     const tPii = performance.now();
 
-    if (vote) s.categoryVote!.mix(cp, (await vote)[0]);
+    mixVotes(cp, [
+      ...(vote ? [{ weight: s.categoryVote!.weight, vote: (await vote)[0] }] : []),
+      ...(lexical ? [{ weight: s.categoryLexical!.weight, vote: lexical }] : []),
+    ]);
     const ci = argmax(cp);
     let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
     const custom = s.custom?.match(emb);
@@ -218,7 +224,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         for (const [file, head] of [['category.json', category], ['jailbreak.json', jailbreak]] as const) {
           if (head.encoderOutputs !== undefined) throw new Error(`${join(headsDir, file)} reads encoder outputs ${head.encoderOutputs.join(', ')}; only the PII token head may choose its tensors`);
         }
-        if (jailbreak.neighbours !== undefined) throw new Error(`${join(headsDir, 'jailbreak.json')} carries neighbours; only the category head may`);
+        if (jailbreak.neighbours !== undefined || jailbreak.lexical !== undefined) throw new Error(`${join(headsDir, 'jailbreak.json')} carries neighbours; only the category head may`);
+        const categoryLexical = category.lexical === undefined ? null : lexicalVoteOf(category, join(headsDir, 'category.json'));
         const encoder = await Encoder.create({ ...opts, modelDir, outputs: tokenHead?.encoderOutputs });
         let categoryVote: NeighbourVote | null = null;
         try {
@@ -231,7 +238,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
           await encoder.close();
           throw err;
         }
-        state = { tokenizer, encoder, category, categoryVote, jailbreak, tokenHead, custom: null,
+        state = { tokenizer, encoder, category, categoryVote, categoryLexical, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
         if (opts.customCategories?.length) state.custom = await CentroidSet.build(opts.customCategories, embed);
       })();
@@ -279,4 +286,16 @@ function dedupe(entities: PiiEntity[], text: string): PiiEntity[] {
     out.push({ ...e });
   }
   return out;
+}
+
+/** The category head's word-piece vote, checked against the head it mixes into; errors name the file. */
+function lexicalVoteOf(head: LinearHead, file: string): LexicalVote {
+  const shares = (head.neighbours?.weight ?? 0) + head.lexical!.weight;
+  if (shares > 1) throw new Error(`${file}: the votes' weights add up to ${shares}; at most 1`);
+  if (!head.hasTokenFeatures) throw new Error(`${file}: lexical_neighbours needs the head's token_features`);
+  try {
+    return LexicalVote.create(head.lexical!, (ids) => head.termWeights(ids), head.labels.length);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
 }

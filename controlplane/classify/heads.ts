@@ -2,6 +2,7 @@
 // scripts/train/*.py). Linear + softmax is enough here: the encoder does the heavy lifting, and a
 // linear head stays cheap next to the encoder pass and is trivially portable from numpy.
 import { readFileSync } from 'node:fs';
+import type { LexicalNeighboursJson } from './lexical-vote.ts';
 import type { NeighboursJson } from './neighbours.ts';
 
 export interface LinearHeadJson {
@@ -31,9 +32,11 @@ export interface LinearHeadJson {
   token_features?: { terms: string[]; idf: number[]; weights: number[] };
   /** Optional nearest-neighbour vote mixed into the probabilities (neighbours.ts). */
   neighbours?: NeighboursJson;
+  /** Optional second vote, by the word pieces of the nearest rows (lexical-vote.ts). */
+  lexical_neighbours?: LexicalNeighboursJson;
 }
 
-const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours']);
+const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours', 'lexical_neighbours']);
 
 export class LinearHead {
   readonly labels: string[];
@@ -50,6 +53,8 @@ export class LinearHead {
   private readonly tw: Float32Array | null = null;
   /** The nearest-neighbour vote to mix into probs() (the classifier loads it: neighbours.ts). */
   readonly neighbours: NeighboursJson | undefined;
+  /** The word-piece vote (lexical-vote.ts), mixed in beside it. */
+  readonly lexical: LexicalNeighboursJson | undefined;
 
   constructor(json: LinearHeadJson) {
     if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
@@ -71,6 +76,7 @@ export class LinearHead {
     this.w = Float32Array.from(json.weights);
     this.b = Float32Array.from(json.bias);
     this.neighbours = json.neighbours;
+    this.lexical = json.lexical_neighbours;
     const tf = json.token_features;
     if (tf) {
       if (tf.weights.length !== tf.terms.length * json.labels.length || tf.idf.length !== tf.terms.length) throw new Error('head token_features shape mismatch');
@@ -100,7 +106,7 @@ export class LinearHead {
    * scores every token reuse one array.
    */
   probs(x: Float32Array, offset = 0, tokenIds?: number[], out = new Float32Array(this.labels.length)): Float32Array {
-    const sparse = tokenIds && this.tokenIndex ? this.tfidf(tokenIds) : null;
+    const sparse = tokenIds && this.tokenIndex ? this.termWeights(tokenIds) : null;
     for (let c = 0; c < out.length; c++) {
       let z = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
       if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
@@ -137,7 +143,13 @@ export class LinearHead {
     return out;
   }
 
-  private tfidf(tokenIds: number[]): Map<number, number> {
+  get hasTokenFeatures(): boolean {
+    return this.tokenIndex !== null;
+  }
+
+  /** The L2-normalized TF-IDF vector of word pieces over the head's terms: column -> value. */
+  termWeights(tokenIds: number[]): Map<number, number> {
+    if (!this.tokenIndex) throw new Error('this head has no token features');
     const counts = new Map<number, number>();
     const count = (key: number) => {
       const i = this.tokenIndex!.get(key);

@@ -102,47 +102,66 @@ export class NeighbourVote {
       let norm = 0;
       for (let j = 0; j < dims; j++) norm += z[i * dims + j] ** 2;
       norm = Math.sqrt(norm) || 1;
-      return this.tally(sims.subarray(i * rows, (i + 1) * rows), norm);
+      // The product is unnormalized in z: cosine = sim / |z|.
+      return nearestVote(sims.subarray(i * rows, (i + 1) * rows), { k: this.k, temperature: this.temperature, scale: 1 / norm,
+        labels: this.labels, rowWeights: this.rowWeights, labelCount: this.labelCount });
     });
-  }
-
-  /** Mixes the vote into a head's probabilities, in place. */
-  mix(probs: Float32Array, vote: Float32Array): Float32Array {
-    for (let c = 0; c < probs.length; c++) probs[c] = (1 - this.weight) * probs[c] + this.weight * vote[c];
-    return probs;
   }
 
   async close(): Promise<void> {
     await this.session.release();
   }
+}
 
-  // The k most similar rows (the product is unnormalized in z: cosine = sim / |z|), most similar
-  // first; most rows fall below the last and cost one comparison.
-  private tally(sims: Float32Array, norm: number): Float32Array {
-    const k = this.k;
-    const bestSim = new Float32Array(k).fill(-Infinity);
-    const bestRow = new Int32Array(k).fill(-1);
-    for (let r = 0; r < sims.length; r++) {
-      const s = sims[r];
-      if (s <= bestSim[k - 1]) continue;
-      let p = k - 1;
-      while (p > 0 && bestSim[p - 1] < s) {
-        bestSim[p] = bestSim[p - 1];
-        bestRow[p] = bestRow[p - 1];
-        p--;
-      }
-      bestSim[p] = s;
-      bestRow[p] = r;
+export interface VoteRows {
+  k: number;
+  temperature: number;
+  /** Multiplies each similarity into a cosine. */
+  scale: number;
+  /** Rows at or under this similarity never vote (default: every row may). */
+  floor?: number;
+  labels: Int32Array;
+  rowWeights: Float32Array;
+  labelCount: number;
+}
+
+/**
+ * The label mass of the k rows most similar to a prompt, each weighing exp(cosine / temperature)
+ * times its training weight; uniform when no row is above the floor. Most rows fall below the k-th
+ * best and cost one comparison.
+ */
+export function nearestVote(sims: Float32Array, o: VoteRows): Float32Array {
+  const k = o.k;
+  const bestSim = new Float32Array(k).fill(o.floor ?? -Infinity);
+  const bestRow = new Int32Array(k).fill(-1);
+  for (let r = 0; r < sims.length; r++) {
+    const s = sims[r];
+    if (s <= bestSim[k - 1]) continue;
+    let p = k - 1;
+    while (p > 0 && bestSim[p - 1] < s) {
+      bestSim[p] = bestSim[p - 1];
+      bestRow[p] = bestRow[p - 1];
+      p--;
     }
-    const out = new Float32Array(this.labelCount);
-    let sum = 0;
-    for (let p = 0; p < k; p++) {
-      const r = bestRow[p];
-      const v = Math.exp(bestSim[p] / norm / this.temperature) * this.rowWeights[r];
-      out[this.labels[r]] += v;
-      sum += v;
-    }
-    for (let c = 0; c < out.length; c++) out[c] /= sum || 1;
-    return out;
+    bestSim[p] = s;
+    bestRow[p] = r;
   }
+  const out = new Float32Array(o.labelCount);
+  let sum = 0;
+  for (let p = 0; p < k && bestRow[p] >= 0; p++) {
+    const r = bestRow[p];
+    const v = Math.exp(bestSim[p] * o.scale / o.temperature) * o.rowWeights[r];
+    out[o.labels[r]] += v;
+    sum += v;
+  }
+  if (sum > 0) for (let c = 0; c < out.length; c++) out[c] /= sum;
+  else out.fill(1 / o.labelCount);
+  return out;
+}
+
+/** Mixes votes into a head's probabilities, in place: each vote takes its weight's share. */
+export function mixVotes(probs: Float32Array, votes: ReadonlyArray<{ weight: number; vote: Float32Array }>): Float32Array {
+  const kept = 1 - votes.reduce((a, v) => a + v.weight, 0);
+  for (let c = 0; c < probs.length; c++) probs[c] = kept * probs[c] + votes.reduce((a, v) => a + v.weight * v.vote[c], 0);
+  return probs;
 }

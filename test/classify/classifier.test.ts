@@ -184,3 +184,20 @@ test('neighbours belong to the category head: a jailbreak head with them, or a c
   const d = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
   await assert.rejects(d.init(), (e: Error) => e.message === `${category}: head neighbours: mean has 0 values; the head's dim is 384`);
 });
+
+test('a category head whose word-piece vote is broken, or whose votes take more than all, is refused by file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heads-lexical-'));
+  cpSync(headsDirOf(), dir, { recursive: true });
+  const category = join(dir, 'category.json');
+  const head = JSON.parse(readFileSync(category, 'utf8'));
+  const lexical = { k: 1, weight: 0.2, temperature: 0.05, labels: [0], weights: [1], lengths: 'AQAAAA==', pieces: 'ZwA=' };
+  const refused = async (json: object, message: string) => {
+    writeFileSync(category, JSON.stringify(json));
+    const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+    await assert.rejects(c.init(), (e: Error) => e.message === message);
+  };
+  await refused({ ...head, lexical_neighbours: { ...lexical, k: 0 } }, `${category}: head lexical_neighbours: k must be an integer from 1 to the 1 stored rows, not 0`);
+  await refused({ ...head, neighbours: { ...head.neighbours, weight: 0.5 }, lexical_neighbours: { ...lexical, weight: 0.6 } },
+    `${category}: the votes' weights add up to 1.1; at most 1`);
+  await refused({ ...head, token_features: undefined, lexical_neighbours: lexical }, `${category}: lexical_neighbours needs the head's token_features`);
+});

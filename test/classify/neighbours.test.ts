@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { LinearHeadJson } from '../../controlplane/classify/heads.ts';
-import { NeighbourVote, type NeighboursJson } from '../../controlplane/classify/neighbours.ts';
+import { mixVotes, NeighbourVote, type NeighboursJson } from '../../controlplane/classify/neighbours.ts';
 import { headsDirOf, knownEncoders } from '../../controlplane/classify/paths.ts';
 
 // A memory of three rows in two dimensions, projected onto themselves (identity, no centring).
@@ -27,8 +27,11 @@ describe('neighbour vote', () => {
       const b = 0.5 * Math.exp((90 / 127) / 0.1);
       assert.ok(Math.abs(v[0] - a / (a + b)) < 1e-4, `${v[0]} vs ${a / (a + b)}`);
       assert.ok(Math.abs(v[1] - b / (a + b)) < 1e-4);
-      const mixed = vote.mix(Float32Array.from([0.2, 0.8]), v);
+      const mixed = mixVotes(Float32Array.from([0.2, 0.8]), [{ weight: vote.weight, vote: v }]);
       assert.ok(Math.abs(mixed[0] - (0.1 + 0.5 * v[0])) < 1e-6);
+      // Two votes each take their share; the head keeps the rest.
+      const two = mixVotes(Float32Array.from([0.2, 0.8]), [{ weight: 0.2, vote: Float32Array.from([1, 0]) }, { weight: 0.3, vote: Float32Array.from([0, 1]) }]);
+      assert.ok(Math.abs(two[0] - (0.5 * 0.2 + 0.2)) < 1e-6 && Math.abs(two[1] - (0.5 * 0.8 + 0.3)) < 1e-6);
       // A batch gives each row its own vote.
       const [p, q] = await vote.votes([Float32Array.from([0, 1]), Float32Array.from([1, 0])]);
       assert.ok(p[1] > 0.99 && q[0] > 0.5);
