@@ -36,7 +36,7 @@ export class LexicalVote {
     private readonly rowWeights: Float32Array,
     private readonly labelCount: number,
     private readonly termWeights: TermWeights,
-    // Postings by term column: rows [start[t], start[t + 1]) of postRow / postValue.
+    // Postings by term column t: entries start.get(t) up to end.get(t) of postRow / postValue.
     private readonly start: Map<number, number>,
     private readonly end: Map<number, number>,
     private readonly postRow: Int32Array,
