@@ -159,8 +159,10 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     // throws first; the await still sees it.)
     const vote = s.categoryVote?.votes([emb]);
     vote?.catch(() => undefined);
-    const cp = s.category.probs(emb, 0, pieceIds);
-    const lexical = s.categoryLexical?.vote(pieceIds);
+    // The prompt's TF-IDF vector serves the head's logits and the word-piece vote alike.
+    const terms = s.category.hasTokenFeatures ? s.category.termWeights(pieceIds) : null;
+    const cp = s.category.probsWithTerms(emb, 0, terms);
+    const lexical = terms && s.categoryLexical?.vote(terms);
     const tCategoryHead = performance.now();
 
     // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the

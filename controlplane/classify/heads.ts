@@ -106,7 +106,11 @@ export class LinearHead {
    * scores every token reuse one array.
    */
   probs(x: Float32Array, offset = 0, tokenIds?: number[], out = new Float32Array(this.labels.length)): Float32Array {
-    const sparse = tokenIds && this.tokenIndex ? this.termWeights(tokenIds) : null;
+    return this.probsWithTerms(x, offset, tokenIds && this.tokenIndex ? this.termWeights(tokenIds) : null, out);
+  }
+
+  /** probs() with the prompt's termWeights() already computed, for a caller that needs them too. */
+  probsWithTerms(x: Float32Array, offset: number, sparse: Map<number, number> | null, out = new Float32Array(this.labels.length)): Float32Array {
     for (let c = 0; c < out.length; c++) {
       let z = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
       if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;

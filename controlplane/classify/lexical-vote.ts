@@ -35,7 +35,6 @@ export class LexicalVote {
     private readonly labels: Int32Array,
     private readonly rowWeights: Float32Array,
     private readonly labelCount: number,
-    private readonly termWeights: TermWeights,
     // Postings by term column t: entries start.get(t) up to end.get(t) of postRow / postValue.
     private readonly start: Map<number, number>,
     private readonly end: Map<number, number>,
@@ -84,13 +83,13 @@ export class LexicalVote {
       end.set(terms[i], at + 1);
     }
     return new LexicalVote(json.weight, json.k, json.temperature, Int32Array.from(json.labels), Float32Array.from(json.weights),
-      labelCount, termWeights, start, end, postRow, postValue);
+      labelCount, start, end, postRow, postValue);
   }
 
-  /** Label probabilities of the vote for a prompt's word pieces. */
-  vote(pieceIds: number[]): Float32Array {
+  /** Label probabilities of the vote for a prompt, given its TermWeights vector. */
+  vote(terms: Map<number, number>): Float32Array {
     const sims = this.sims.fill(0);
-    for (const [t, q] of this.termWeights(pieceIds)) {
+    for (const [t, q] of terms) {
       const from = this.start.get(t);
       if (from === undefined) continue;
       const to = this.end.get(t)!;

@@ -31,10 +31,10 @@ describe('lexical vote', () => {
   it('tallies the k rows nearest by term cosine, each by exp(cosine / temperature) and its weight', () => {
     const vote = LexicalVote.create(memory(), unitTerms, 2);
     // Pieces [2]: cosine 1 with row 1 (label 1), 1/sqrt(2) with row 2 (label 1, weight 0.5), 0 with row 0.
-    const v = vote.vote([2]);
+    const v = vote.vote(unitTerms([2]));
     assert.ok(Math.abs(v[1] - 1) < 1e-6 && v[0] === 0, `${v}`);
     // Pieces [1, 3]: 1/sqrt(2) with row 0 (label 0) and 1/2 with row 2 (label 1, weight 0.5).
-    const w = vote.vote([1, 3]);
+    const w = vote.vote(unitTerms([1, 3]));
     const a = Math.exp(Math.SQRT1_2 / 0.5);
     const b = 0.5 * Math.exp(0.5 / 0.5);
     assert.ok(Math.abs(w[0] - a / (a + b)) < 1e-5, `${w[0]} vs ${a / (a + b)}`);
@@ -43,8 +43,8 @@ describe('lexical vote', () => {
 
   it('a prompt sharing no term with any row gets a uniform vote: rows without a shared term never vote', () => {
     const vote = LexicalVote.create(memory(), unitTerms, 2);
-    assert.deepEqual([...vote.vote([7, 8])], [0.5, 0.5]);
-    assert.deepEqual([...vote.vote([])], [0.5, 0.5]);
+    assert.deepEqual([...vote.vote(unitTerms([7, 8]))], [0.5, 0.5]);
+    assert.deepEqual([...vote.vote(unitTerms([]))], [0.5, 0.5]);
   });
 
   it('refuses a memory whose parts do not fit, naming the part', () => {
@@ -73,7 +73,7 @@ describe('lexical vote', () => {
       const tokenizer = WordPieceTokenizer.fromFile(join(modelDir(encoder), 'tokenizer.json'));
       const vote = LexicalVote.create(json.lexical_neighbours!, (ids) => head.termWeights(ids), json.labels.length);
       for (const [i, r] of json.meta.lexical_parity.entries()) {
-        const got = vote.vote(tokenizer.tokenize(r.text).ids);
+        const got = vote.vote(head.termWeights(tokenizer.tokenize(r.text).ids));
         r.votes.forEach((want, c) => assert.ok(Math.abs(got[c] - want) < 1e-4, `row ${i} label ${json.labels[c]}: ${got[c]} vs ${want}`));
       }
     });
