@@ -1,12 +1,12 @@
 // The encoder-backed classifier: every head reads the same encoder pass, so a prompt costs one
 // forward per 512-token window no matter how many signals are asked for. Prompts longer than one
 // window are split into overlapping windows that are encoded together in one batched call.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
 import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
-import { sha256File } from './hash.ts';
+import { sha256Hex } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { LexicalVote } from './lexical-vote.ts';
@@ -218,7 +218,9 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         // A missing download is named as such before anything reads the files.
         assertModelFiles(modelDir);
         const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
-        const sha = sha256File(join(modelDir, 'model.onnx'));
+        // Read once: the heads are checked against its hash, and the encoder's session is built from it.
+        const model = readFileSync(join(modelDir, 'model.onnx'));
+        const sha = sha256Hex(model);
         const category = LinearHead.load(join(headsDir, 'category.json'), sha);
         const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);
         const tokenPath = join(headsDir, 'pii-token.json');
@@ -228,7 +230,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         }
         if (jailbreak.neighbours !== undefined || jailbreak.lexical !== undefined) throw new Error(`${join(headsDir, 'jailbreak.json')} carries neighbours; only the category head may`);
         const categoryLexical = category.lexical === undefined ? null : lexicalVoteOf(category, join(headsDir, 'category.json'));
-        const encoder = await Encoder.create({ ...opts, modelDir, outputs: tokenHead?.encoderOutputs });
+        const encoder = await Encoder.create({ ...opts, modelDir, model, outputs: tokenHead?.encoderOutputs });
         let categoryVote: NeighbourVote | null = null;
         try {
           const inFile = (file: string) => (err: Error) => { throw new Error(`${file}: ${err.message}`); };

@@ -15,6 +15,8 @@ export type Device = 'cpu' | 'cuda' | 'auto';
 export interface EncoderOptions {
   /** Directory holding model.onnx (and tokenizer.json, read by the tokenizer). */
   modelDir: string;
+  /** model.onnx's bytes, when the caller has read them already (to check the heads against them). */
+  model?: Uint8Array;
   /**
    * Tensors whose token states to return by name (`EncodedSequence.outputs`; a head's
    * `encoder_outputs`): the PII token head tags names and places better from a middle layer, read
@@ -103,7 +105,7 @@ export class Encoder {
 
   static async create(opts: EncoderOptions): Promise<Encoder> {
     assertModelFiles(opts.modelDir);
-    const bytes = readFileSync(join(opts.modelDir, 'model.onnx'));
+    const bytes = opts.model ?? readFileSync(join(opts.modelDir, 'model.onnx'));
     // The graph is only parsed when a head asks for other tensors; its own outputs stay first.
     const outputs = [...new Set(opts.outputs ?? [])];
     const own = outputs.length === 0 ? [] : outputNames(bytes);
