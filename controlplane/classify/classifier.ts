@@ -191,7 +191,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     mixVotes(cp, [
       ...(vote ? [{ weight: s.categoryVote!.weight, vote: (await vote)[0] }] : []),
       ...(lexical ? [{ weight: s.categoryLexical!.weight, vote: lexical }] : []),
-    ]);
+    ], s.category.mixTemperature);
     const ci = argmax(cp);
     let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
     const custom = s.custom?.match(emb);

@@ -34,9 +34,15 @@ export interface LinearHeadJson {
   neighbours?: NeighboursJson;
   /** Optional second vote, by the word pieces of the nearest rows (lexical-vote.ts). */
   lexical_neighbours?: LexicalNeighboursJson;
+  /**
+   * Temperature of the mix of the head and its votes (neighbours.ts mixVotes), fitted on dev after
+   * `temperature`. A softmax mixed with sharp votes is under-confident in the middle bins whatever
+   * the softmax's own temperature; one power on the mix corrects its shape. Absent: 1.
+   */
+  mix_temperature?: number;
 }
 
-const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours', 'lexical_neighbours']);
+const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours', 'lexical_neighbours', 'mix_temperature']);
 
 export class LinearHead {
   readonly labels: string[];
@@ -55,6 +61,7 @@ export class LinearHead {
   readonly neighbours: NeighboursJson | undefined;
   /** The word-piece vote (lexical-vote.ts), mixed in beside it. */
   readonly lexical: LexicalNeighboursJson | undefined;
+  readonly mixTemperature: number;
 
   constructor(json: LinearHeadJson) {
     if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
@@ -77,6 +84,13 @@ export class LinearHead {
     this.b = Float32Array.from(json.bias);
     this.neighbours = json.neighbours;
     this.lexical = json.lexical_neighbours;
+    if (json.mix_temperature !== undefined) {
+      if (typeof json.mix_temperature !== 'number' || !(json.mix_temperature > 0) || !Number.isFinite(json.mix_temperature)) {
+        throw new Error(`head mix_temperature must be a positive number, not ${JSON.stringify(json.mix_temperature)}`);
+      }
+      if (json.neighbours === undefined && json.lexical_neighbours === undefined) throw new Error('head mix_temperature without neighbours or lexical_neighbours: there is no mix to apply it to');
+    }
+    this.mixTemperature = json.mix_temperature ?? 1;
     const tf = json.token_features;
     if (tf) {
       if (tf.weights.length !== tf.terms.length * json.labels.length || tf.idf.length !== tf.terms.length) throw new Error('head token_features shape mismatch');

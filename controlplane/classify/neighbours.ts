@@ -159,9 +159,16 @@ export function nearestVote(sims: Float32Array, o: VoteRows): Float32Array {
   return out;
 }
 
-/** Mixes votes into a head's probabilities, in place: each vote takes its weight's share. */
-export function mixVotes(probs: Float32Array, votes: ReadonlyArray<{ weight: number; vote: Float32Array }>): Float32Array {
+/**
+ * Mixes votes into a head's probabilities, in place: each vote takes its weight's share; then the
+ * mix is raised to 1 / temperature and normalized again (the head's mix_temperature).
+ */
+export function mixVotes(probs: Float32Array, votes: ReadonlyArray<{ weight: number; vote: Float32Array }>, temperature = 1): Float32Array {
   const kept = 1 - votes.reduce((a, v) => a + v.weight, 0);
   for (let c = 0; c < probs.length; c++) probs[c] = kept * probs[c] + votes.reduce((a, v) => a + v.weight * v.vote[c], 0);
+  if (temperature === 1) return probs;
+  let sum = 0;
+  for (let c = 0; c < probs.length; c++) sum += (probs[c] = probs[c] ** (1 / temperature));
+  for (let c = 0; c < probs.length; c++) probs[c] /= sum;
   return probs;
 }

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { LinearHead, type LinearHeadJson } from '../../controlplane/classify/heads.ts';
+import { LexicalVote } from '../../controlplane/classify/lexical-vote.ts';
+import { mixVotes, NeighbourVote } from '../../controlplane/classify/neighbours.ts';
 import { headsDirOf, knownEncoders } from '../../controlplane/classify/paths.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
 import { modelDir } from './helpers.ts';
@@ -41,6 +43,36 @@ describe('heads with TF-IDF terms', () => {
   }
 });
 
+describe("the category head's mix of head and votes", () => {
+  for (const encoder of knownEncoders()) {
+    const json = JSON.parse(readFileSync(join(headsDirOf(encoder), 'category.json'), 'utf8')) as LinearHeadJson & {
+      meta: { tfidf_parity: Array<{ text: string }>; neighbour_parity: Array<{ embedding: number[] }>; mix_parity?: number[][] };
+    };
+    if (json.neighbours === undefined) continue;
+    it(`${encoder}: the probabilities of sample rows, votes and mix temperature included, equal the training script's`, async () => {
+      assert.ok(json.meta.mix_parity && json.meta.mix_parity.length >= 4, 'a head with votes carries mix parity rows');
+      const head = new LinearHead(json);
+      const tok = WordPieceTokenizer.fromFile(join(modelDir(encoder), 'tokenizer.json'));
+      const lexical = json.lexical_neighbours && LexicalVote.create(json.lexical_neighbours, (ids) => head.termWeights(ids), json.labels.length);
+      const vote = await NeighbourVote.create(json.neighbours!, json.dim, json.labels.length);
+      try {
+        for (const [i, want] of json.meta.mix_parity.entries()) {
+          const emb = Float32Array.from(json.meta.neighbour_parity[i].embedding);
+          const terms = head.termWeights(tok.tokenize(json.meta.tfidf_parity[i].text).ids);
+          const [neighbours] = await vote.votes([emb]);
+          const got = mixVotes(head.probsWithTerms(emb, 0, terms), [
+            { weight: vote.weight, vote: neighbours },
+            ...(lexical ? [{ weight: lexical.weight, vote: lexical.vote(terms) }] : []),
+          ], head.mixTemperature);
+          want.forEach((p, c) => assert.ok(Math.abs(got[c] - p) < 1e-4, `row ${i} label ${json.labels[c]}: ${got[c]} vs ${p}`));
+        }
+      } finally {
+        await vote.close();
+      }
+    });
+  }
+});
+
 describe('TF-IDF terms of a head file', () => {
   const head = (terms: string[], weights: number[]) =>
     new LinearHead({ kind: 'linear', labels: ['a', 'b'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'x',
@@ -68,5 +100,16 @@ describe('a head file', () => {
   it('with a field this version does not read is refused, the field named', () => {
     const json = { kind: 'linear', labels: ['a', 'b'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'x', encoder_output: 'y' };
     assert.throws(() => new LinearHead(json as LinearHeadJson), /^Error: unknown head field\(s\) encoder_output; known: kind, labels/);
+  });
+
+  it('with a mix temperature that is not a positive number, or without votes to mix, is refused', () => {
+    const base = { kind: 'linear' as const, labels: ['a', 'b'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'x' };
+    const votes = { neighbours: {} as LinearHeadJson['neighbours'] };
+    for (const [t, why] of [[0, '0'], [-1, '-1'], ['0.8', '"0.8"'], [Infinity, 'null']] as const) {
+      assert.throws(() => new LinearHead({ ...base, ...votes, mix_temperature: t as number }), new RegExp(`^Error: head mix_temperature must be a positive number, not ${why}$`));
+    }
+    assert.throws(() => new LinearHead({ ...base, mix_temperature: 0.8 }), /^Error: head mix_temperature without neighbours or lexical_neighbours: there is no mix to apply it to$/);
+    assert.equal(new LinearHead({ ...base, ...votes, mix_temperature: 0.8 }).mixTemperature, 0.8);
+    assert.equal(new LinearHead(base).mixTemperature, 1);
   });
 });

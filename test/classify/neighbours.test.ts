@@ -32,6 +32,9 @@ describe('neighbour vote', () => {
       // Two votes each take their share; the head keeps the rest.
       const two = mixVotes(Float32Array.from([0.2, 0.8]), [{ weight: 0.2, vote: Float32Array.from([1, 0]) }, { weight: 0.3, vote: Float32Array.from([0, 1]) }]);
       assert.ok(Math.abs(two[0] - (0.5 * 0.2 + 0.2)) < 1e-6 && Math.abs(two[1] - (0.5 * 0.8 + 0.3)) < 1e-6);
+      // The mix temperature raises the mix to 1 / t and normalizes it: (0.3, 0.7) at t 0.5 is (0.09, 0.49) / 0.58.
+      const sharp = mixVotes(Float32Array.from([0.4, 0.6]), [{ weight: 0.5, vote: Float32Array.from([0.2, 0.8]) }], 0.5);
+      assert.ok(Math.abs(sharp[0] - 0.09 / 0.58) < 1e-6 && Math.abs(sharp[1] - 0.49 / 0.58) < 1e-6, `${sharp}`);
       // A batch gives each row its own vote.
       const [p, q] = await vote.votes([Float32Array.from([0, 1]), Float32Array.from([1, 0])]);
       assert.ok(p[1] > 0.99 && q[0] > 0.5);
