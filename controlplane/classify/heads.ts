@@ -29,7 +29,20 @@ export interface LinearHeadJson {
    * Optional sparse TF-IDF over word pieces, added to the logits (sklearn sublinear_tf, l2 norm).
    * A term is a word-piece id ("2345") or two consecutive ones ("2345 1012"), as sklearn names them.
    */
-  token_features?: { terms: string[]; idf: number[]; weights: number[] };
+  token_features?: {
+    terms: string[];
+    idf: number[];
+    /** Row-major [rows x terms]; or the same as little-endian float16 in base64 (`weights_f16`). */
+    weights?: number[];
+    weights_f16?: string;
+  };
+  /**
+   * Optional finer labels the head scores, each counted toward one of `labels` (for the category
+   * head: MMLU-Pro's sources, which split a subject, or the mixed bag "other", into parts a linear
+   * boundary can hold). Weights, biases and TF-IDF weights then have one row per sub-label, and a
+   * label's probability is the sum of its sub-labels'.
+   */
+  sub_labels?: { names: string[]; label_of: number[] };
   /** Optional nearest-neighbour vote mixed into the probabilities (neighbours.ts). */
   neighbours?: NeighboursJson;
   /** Optional second vote, by the word pieces of the nearest rows (lexical-vote.ts). */
@@ -42,7 +55,7 @@ export interface LinearHeadJson {
   mix_temperature?: number;
 }
 
-const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours', 'lexical_neighbours', 'mix_temperature']);
+const HEAD_FIELDS = new Set(['kind', 'labels', 'weights', 'bias', 'dim', 'temperature', 'encoder_sha256', 'encoder_outputs', 'threshold', 'meta', 'token_features', 'neighbours', 'lexical_neighbours', 'mix_temperature', 'sub_labels']);
 
 export class LinearHead {
   readonly labels: string[];
@@ -62,15 +75,28 @@ export class LinearHead {
   /** The word-piece vote (lexical-vote.ts), mixed in beside it. */
   readonly lexical: LexicalNeighboursJson | undefined;
   readonly mixTemperature: number;
+  /** Sub-label -> label, when the head scores sub-labels; their logits go to `logits` first. */
+  private readonly labelOf: Int32Array | null;
+  private readonly logits: Float32Array;
 
   constructor(json: LinearHeadJson) {
     if (json.kind !== 'linear') throw new Error(`unsupported head kind ${json.kind}`);
     // A field this code does not read (one renamed since, say) would otherwise be ignored in silence.
     const unknown = Object.keys(json).filter((k) => !HEAD_FIELDS.has(k));
     if (unknown.length > 0) throw new Error(`unknown head field(s) ${unknown.join(', ')}; known: ${[...HEAD_FIELDS].join(', ')}`);
-    if (json.weights.length !== json.labels.length * json.dim || json.bias.length !== json.labels.length) {
-      throw new Error(`head shape mismatch: ${json.labels.length} labels x ${json.dim} dims vs ${json.weights.length} weights, ${json.bias.length} biases`);
+    const sub = json.sub_labels;
+    if (sub !== undefined && (!Array.isArray(sub.names) || !Array.isArray(sub.label_of) || sub.names.length !== sub.label_of.length ||
+      sub.label_of.some((l) => !Number.isInteger(l) || l < 0 || l >= json.labels.length) ||
+      json.labels.some((_, l) => !sub.label_of.includes(l)))) {
+      throw new Error(`head sub_labels must name sub-labels and, for each, the index of its label (0 to ${json.labels.length - 1}), every label having at least one`);
     }
+    const rows = sub?.names.length ?? json.labels.length;
+    const what = sub ? 'sub-labels' : 'labels';
+    if (json.weights.length !== rows * json.dim || json.bias.length !== rows) {
+      throw new Error(`head shape mismatch: ${rows} ${what} x ${json.dim} dims vs ${json.weights.length} weights, ${json.bias.length} biases`);
+    }
+    this.labelOf = sub ? Int32Array.from(sub.label_of) : null;
+    this.logits = new Float32Array(rows);
     this.labels = json.labels;
     this.dim = json.dim;
     this.temperature = json.temperature > 0 ? json.temperature : 1;
@@ -93,7 +119,11 @@ export class LinearHead {
     this.mixTemperature = json.mix_temperature ?? 1;
     const tf = json.token_features;
     if (tf) {
-      if (tf.weights.length !== tf.terms.length * json.labels.length || tf.idf.length !== tf.terms.length) throw new Error('head token_features shape mismatch');
+      if ((tf.weights === undefined) === (tf.weights_f16 === undefined)) throw new Error('head token_features needs weights or weights_f16, not both');
+      const tw = tf.weights !== undefined ? Float32Array.from(tf.weights) : float16s(tf.weights_f16!);
+      if (tw.length !== tf.terms.length * rows || tf.idf.length !== tf.terms.length) {
+        throw new Error(`head token_features shape mismatch: ${tf.terms.length} terms x ${rows} ${what} vs ${tw.length} weights, ${tf.idf.length} idf`);
+      }
       const parsed = tf.terms.map((term) => {
         const ids = term.split(' ').map(Number);
         if (ids.length > 2 || ids.some((id) => !Number.isInteger(id) || id < 0 || id >= PIECE_LIMIT)) throw new Error(`head token_features: bad term "${term}"`);
@@ -102,7 +132,7 @@ export class LinearHead {
       this.tokenIndex = new Map(parsed.map((ids, i) => [termKey(ids[0], ids[1]), i]));
       this.bigrams = parsed.some((ids) => ids.length === 2);
       this.idf = Float32Array.from(tf.idf);
-      this.tw = Float32Array.from(tf.weights);
+      this.tw = tw;
     }
   }
 
@@ -125,12 +155,16 @@ export class LinearHead {
 
   /** probs() with the prompt's termWeights() already computed, for a caller that needs them too. */
   probsWithTerms(x: Float32Array, offset: number, sparse: Map<number, number> | null, out = new Float32Array(this.labels.length)): Float32Array {
-    for (let c = 0; c < out.length; c++) {
-      let z = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
-      if (sparse) for (const [i, v] of sparse) z += this.tw![c * this.tokenIndex!.size + i] * v;
-      out[c] = z;
+    const z = this.labelOf ? this.logits : out;
+    const cols = sparse ? [...sparse.keys()] : [];
+    const vals = sparse ? [...sparse.values()] : [];
+    const terms = this.tokenIndex?.size ?? 0;
+    for (let c = 0; c < z.length; c++) {
+      let v = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
+      for (let j = 0; j < cols.length; j++) v += this.tw![c * terms + cols[j]] * vals[j];
+      z[c] = v;
     }
-    return this.softmax(out);
+    return this.grouped(this.softmax(z), out);
   }
 
   /**
@@ -139,6 +173,7 @@ export class LinearHead {
    * the token head scores every token of every window.
    */
   probsOfRow(parts: ReadonlyArray<{ data: Float32Array; width: number }>, row: number, out: Float32Array): Float32Array {
+    if (this.labelOf) throw new Error('probsOfRow scores labels, not sub-labels');
     for (let c = 0; c < out.length; c++) {
       let z = this.b[c];
       let col = c * this.dim;
@@ -149,6 +184,14 @@ export class LinearHead {
       out[c] = z;
     }
     return this.softmax(out);
+  }
+
+  /** Sub-label probabilities summed into their labels' (out), or the probabilities themselves. */
+  private grouped(p: Float32Array, out: Float32Array): Float32Array {
+    if (!this.labelOf) return p;
+    out.fill(0);
+    for (let c = 0; c < p.length; c++) out[this.labelOf[c]] += p[c];
+    return out;
   }
 
   /** Tempered softmax of logits, in place. */
@@ -188,6 +231,23 @@ export class LinearHead {
     return counts;
   }
 }
+
+/** Little-endian IEEE half floats, base64: the sub-label head's TF-IDF weights at a quarter of their JSON size. */
+function float16s(b64: string): Float32Array {
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length % 2 !== 0) throw new Error('head token_features weights_f16 is not a whole number of float16 values');
+  // Millions of values: one table lookup each is several times faster than decoding each.
+  halfTable ??= Float32Array.from({ length: 1 << 16 }, (_, h) => {
+    const sign = h & 0x8000 ? -1 : 1;
+    const exp = (h >> 10) & 0x1f;
+    const frac = h & 0x3ff;
+    return exp === 0 ? sign * 2 ** -14 * (frac / 1024) : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  });
+  const out = new Float32Array(bytes.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = halfTable[bytes[2 * i] | (bytes[2 * i + 1] << 8)];
+  return out;
+}
+let halfTable: Float32Array | undefined;
 
 // Word-piece vocabularies of the supported encoders have 30,522 entries; keys pack a bigram into one number.
 const PIECE_LIMIT = 1 << 16;

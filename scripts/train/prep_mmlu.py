@@ -2,8 +2,9 @@
 sha256(id) % 10 == 0 -> test, == 1 -> dev, else train.
 
     python3 scripts/train/prep_mmlu.py [--data ../shared/data/mmlu-pro]   (or MMLU_PRO_DIR=...)
-writes .cache/train/mmlu.jsonl with {id, text, label, split}, and .cache/train/mmlu_short.jsonl:
-the same rows cut to their question sentence (see short_form), same id, label and split.
+writes .cache/train/mmlu.jsonl with {id, text, label, src, split} (src: the item's source within
+MMLU-Pro, the category head's sub-label), and .cache/train/mmlu_short.jsonl: the same rows cut to
+their question sentence (see short_form), same id, label, src and split.
 """
 import argparse
 import hashlib
@@ -42,11 +43,11 @@ def main():
             q = json.loads(line)
             s = split_of(q["id"])
             n[s] = n.get(s, 0) + 1
-            out.write(json.dumps({"id": q["id"], "text": q["question"], "label": q["category"], "split": s}) + "\n")
+            out.write(json.dumps({"id": q["id"], "text": q["question"], "label": q["category"], "src": q["src"], "split": s}) + "\n")
             cut = short_form(q["question"])
             if cut is not None:
                 n["short"] = n.get("short", 0) + 1
-                short.write(json.dumps({"id": q["id"], "text": cut, "label": q["category"], "split": s}) + "\n")
+                short.write(json.dumps({"id": q["id"], "text": cut, "label": q["category"], "src": q["src"], "split": s}) + "\n")
     print(n)
 
 

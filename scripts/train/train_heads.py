@@ -20,6 +20,7 @@ the default, embed the rows with it first (embed.ts --model-dir ... --out .cache
 
     SWITCHYARD_ENCODER=all-minilm-l6-v2-q PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
 """
+import base64
 import hashlib
 import json
 import os
@@ -70,12 +71,15 @@ def encoder_sha():
     return hashlib.sha256(open(os.path.join(MODEL_DIR, "model.onnx"), "rb").read()).hexdigest()
 
 
-def fit_temperature(logits, y, votes=None, weight=0.0):
-    """The softmax temperature that minimizes dev NLL; with votes, of the head mixed with them."""
+def fit_temperature(logits, y, votes=None, weight=0.0, probs=None):
+    """The softmax temperature that minimizes dev NLL; with votes, of the head mixed with them.
+    probs turns tempered logits into label probabilities (default: softmax; label_probs for a head
+    that scores sub-labels)."""
+    probs = probs or softmax
     # 1-D search is enough for a single scalar and avoids a scipy optimizer dependency.
     best = (1e9, 1.0)
     for t in np.exp(np.linspace(np.log(0.05), np.log(10), 400)):
-        p = softmax(logits / t)
+        p = probs(logits / t)
         if votes is not None:
             p = (1 - weight) * p + weight * votes
         nll = -np.log(np.maximum(p[np.arange(len(y)), y], 1e-12)).mean()
@@ -107,6 +111,14 @@ def ece(p, y, bins=10):
     return float(e)
 
 
+def label_probs(clf, z, t=1.0):
+    """A head's tempered softmax, summed into labels when it scores sub-labels (clf.label_of: the
+    label of each sub-label, as the product's LinearHead sums them)."""
+    p = softmax(z / t)
+    label_of = getattr(clf, "label_of", None)
+    return p if label_of is None else p @ np.eye(label_of.max() + 1)[label_of]
+
+
 def softmax(z):
     z = z - z.max(1, keepdims=True)
     e = np.exp(z)
@@ -114,7 +126,7 @@ def softmax(z):
 
 
 def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=DIM, neighbours=None, lexical=None,
-         mix_temperature=1.0):
+         mix_temperature=1.0, sub_labels=None):
     w = clf.coef_
     b = clf.intercept_
     if w.shape[0] == 1:  # binary sklearn models keep one row; expand to [neg, pos] logits
@@ -130,9 +142,13 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
             # Word-piece ids and pairs of consecutive ones, as sklearn names them ("2345", "2345 1012").
             "terms": terms,
             "idf": [round(float(v), 5) for v in tfidf.idf_],
-            # Row-major [labels x ids].
-            "weights": [round(float(v), 4) for v in tw.reshape(-1)],
         }
+        # Row-major [rows x ids]. A sub-label head has 91 rows, 32 MB as JSON numbers: float16 keeps
+        # its dev accuracy at a quarter of that.
+        if sub_labels is not None:
+            head["token_features"]["weights_f16"] = base64.b64encode(tw.astype("<f2").tobytes()).decode()
+        else:
+            head["token_features"]["weights"] = [round(float(v), 4) for v in tw.reshape(-1)]
     if threshold is not None:
         head["threshold"] = threshold
     if neighbours is not None:
@@ -141,6 +157,8 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
         head["lexical_neighbours"] = lexical
     if mix_temperature != 1.0:
         head["mix_temperature"] = mix_temperature
+    if sub_labels is not None:
+        head["sub_labels"] = sub_labels
     if len(READ_OUTPUTS) != 1:
         sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
     outputs = next(iter(READ_OUTPUTS))
@@ -170,11 +188,11 @@ def token_tfidf(rows, fit_mask, ngrams=(1, 2)):
     return tf, tf.transform(docs), pieces
 
 
-def tfidf_parity(clf, rows, tfidf, picked):
+def tfidf_parity(clf, rows, tfidf, picked, f16=False):
     """What the TF-IDF part adds to the logits for a few rows, with the weights as saved (rounded):
     the product's TypeScript reimplementation is tested against these. Binary heads keep one row of
     weights in sklearn and two logits (benign 0, positive) in the saved head."""
-    tw = np.round(clf.coef_[:, DIM:], 4)
+    tw = clf.coef_[:, DIM:].astype("<f2").astype(np.float64) if f16 else np.round(clf.coef_[:, DIM:], 4)
     if tw.shape[0] == 1:
         tw = np.vstack([np.zeros_like(tw[0]), tw[0]])
     return [{"text": rows[i]["text"], "logits": [round(float(v), 5) for v in (tfidf[i] @ tw.T).ravel()]} for i in picked]
@@ -193,7 +211,6 @@ NEIGHBOUR_WEIGHTS = (0.2, 0.3, 0.5)  # against the head alone
 
 
 def neighbour_memory(emb, y, weight):
-    import base64
     mean = emb.mean(0)
     _, _, vt = np.linalg.svd(emb - mean, full_matrices=False)
     projection = vt[:NEIGHBOUR_DIMS].astype(np.float32)
@@ -214,7 +231,6 @@ def project(mean, projection, emb):
 
 def neighbour_votes(memory, emb, n_labels):
     """The vote as the product computes it: from the rounded, stored values, in float32."""
-    import base64
     mean = np.array(memory["mean"], dtype=np.float32)
     projection = np.array(memory["projection"], dtype=np.float32).reshape(memory["dims"], -1)
     q = np.frombuffer(base64.b64decode(memory["vectors"]), dtype=np.int8).reshape(-1, memory["dims"]).astype(np.float32)
@@ -240,7 +256,6 @@ LEXICAL_WEIGHTS = (0.1, 0.2)
 
 
 def lexical_memory(pieces, y, weight):
-    import base64
     lengths = np.array([len(p) for p in pieces], dtype=np.uint32)
     flat = np.concatenate([np.array(p, dtype=np.uint16) for p in pieces])
     return {"k": LEXICAL_K[0], "weight": 0.0, "temperature": LEXICAL_TEMPERATURES[0],
@@ -266,7 +281,7 @@ def lexical_votes(memory, rows_tfidf, query_tfidf, n_labels):
 def mixed_probs(clf, x, m, t, emb, neighbours=None, lexical=None, mix_t=1.0):
     """The head's probabilities for rows m with the votes mixed in, as the product mixes them
     (neighbours.ts mixVotes), the mix raised to 1 / mix_t and normalized."""
-    p = softmax(clf.decision_function(x[m]) / t)
+    p = label_probs(clf, clf.decision_function(x[m]), t)
     out = p.copy()
     for vote, weight in votes_of(x, m, emb, p.shape[1], neighbours, lexical):
         out += weight * (vote - p)
@@ -298,22 +313,40 @@ def category():
     name = lambda r: r["label"].replace(" ", "_")
     labels = sorted({name(r) for r in rows})
     y = np.array([labels.index(name(r)) for r in rows])
+    if any("src" not in r for r in rows):
+        sys.exit("mmlu rows without src: rerun scripts/train/prep_mmlu.py")
+    # Sub-labels: MMLU-Pro's sources (91; "other" alone gathers ten unrelated ones). A linear
+    # boundary per source fits a subject made of parts better than one per subject; the product
+    # sums the sources' probabilities into their subject's.
+    srcs = sorted({r["src"] for r in rows})
+    ys = np.array([srcs.index(r["src"]) for r in rows])
+    label_of = np.array([y[ys == j][0] for j in range(len(srcs))])
+    assert all((y[ys == j] == label_of[j]).all() for j in range(len(srcs))), "a source spans two categories"
     split = np.array([r["split"] for r in rows])
     tr, dv, te = split == "train", split == "dev", split == "test"
     tf, tfidf, pieces = token_tfidf(rows, tr)
     x = hstack([csr_matrix(emb), tfidf]).tocsr()
     weight = np.where(short[tr], SHORT_WEIGHT, 1.0)
     both = lambda score: score(dv & ~short) + score(dv & short)
+
+    def fitted(rows_mask, sub, c, w):
+        clf = LogisticRegression(C=c, max_iter=3000).fit(x[rows_mask], (ys if sub else y)[rows_mask], sample_weight=w)
+        assert len(clf.classes_) == (len(srcs) if sub else len(labels)), "a class without training rows"
+        clf.label_of = label_of if sub else None
+        return clf
+
     best = None
-    for c in [10, 30, 100]:
-        clf = LogisticRegression(C=c, max_iter=3000).fit(x[tr], y[tr], sample_weight=weight)
-        full, cut = (float((clf.predict(x[m]) == y[m]).mean()) for m in (dv & ~short, dv & short))
-        print(f"C={c} dev acc items {full:.4f} question sentences {cut:.4f}", file=sys.stderr)
-        if best is None or full + cut > best[0]:
-            best = (full + cut, c, clf)
-    _, c, clf = best
+    for sub in (False, True):
+        for c in [10, 30, 100]:
+            clf = fitted(tr, sub, c, weight)
+            full, cut = (float((label_probs(clf, clf.decision_function(x[m])).argmax(1) == y[m]).mean()) for m in (dv & ~short, dv & short))
+            print(f"{'sub-labels' if sub else 'labels'} C={c} dev acc items {full:.4f} question sentences {cut:.4f}", file=sys.stderr)
+            if best is None or full + cut > best[0]:
+                best = (full + cut, sub, c, clf)
+    _, sub, c, clf = best
+    head_probs = lambda z: label_probs(clf, z)
     # One temperature for both registers, so a short prompt's confidence means what a long one's does.
-    t = fit_temperature(clf.decision_function(x[dv]), y[dv])
+    t = fit_temperature(clf.decision_function(x[dv]), y[dv], probs=head_probs)
     memory = neighbour_memory(emb[tr], y[tr], weight)
     best_blend = (both(lambda m: accuracy_blended(clf, x, y, m, t, emb)), None)
     for k in NEIGHBOUR_K:
@@ -344,7 +377,7 @@ def category():
         n_labels = len(labels)
         votes = list(votes_of(x, dv, emb, n_labels, neighbours, lexical))
         share = sum(w for _, w in votes)
-        t = fit_temperature(clf.decision_function(x[dv]), y[dv], votes=sum(w * v for v, w in votes) / share, weight=share)
+        t = fit_temperature(clf.decision_function(x[dv]), y[dv], votes=sum(w * v for v, w in votes) / share, weight=share, probs=head_probs)
         # Whatever t, a softmax mixed with sharp votes is under-confident in the middle bins (bge small,
         # dev: accuracy 5 to 10 points above confidence from 0.4 to 0.9, ECE 0.057); one power on the
         # mix, fitted on dev the same way, corrects the shape. Checked out of sample on dev halves.
@@ -364,7 +397,7 @@ def category():
     tf, tfidf, _ = token_tfidf(rows, fit)
     x = hstack([csr_matrix(emb), tfidf]).tocsr()
     weight = np.where(short[fit], SHORT_WEIGHT, 1.0)
-    clf = LogisticRegression(C=c, max_iter=3000).fit(x[fit], y[fit], sample_weight=weight)
+    clf = fitted(fit, sub, c, weight)
     if neighbours is not None:
         neighbours = {**neighbour_memory(emb[fit], y[fit], weight), "k": neighbours["k"], "weight": neighbours["weight"]}
     if lexical is not None:
@@ -383,17 +416,17 @@ def category():
                   "question_sentences": {"train": int((tr & short).sum()), "dev": int((dv & short).sum()), "test": int((te & short).sum())}},
             "fitted_on": "train + dev, after C, the votes' k, temperature and weights and the softmax temperature were chosen on dev with the head fitted on train",
             "dev_accuracy_before_refit": {k: round(v, 4) for k, v in dev_acc.items()},
-            "C": c, "short_weight": SHORT_WEIGHT,
+            "C": c, "sub_labels": bool(sub), "short_weight": SHORT_WEIGHT,
             "neighbour_weight": neighbours and neighbours["weight"], "neighbour_k": neighbours and neighbours["k"],
             "lexical": lexical and {k: lexical[k] for k in ("k", "temperature", "weight")},
             "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & short, t, emb, neighbours, lexical), 4),
             "mix_temperature_dev_halves": mix_check,
             "test_ece": round(ece(p, y[test]), 4),
             "test_ece_before_mix_temperature": round(ece(mixed_probs(clf, x, test, t, emb, neighbours, lexical), y[test]), 4),
-            "test_ece_uncalibrated": round(ece(softmax(clf.decision_function(x[test])), y[test]), 4),
+            "test_ece_uncalibrated": round(ece(label_probs(clf, clf.decision_function(x[test])), y[test]), 4),
             "confusion_rows_true_cols_pred": conf.tolist()}
     picked = np.flatnonzero(dv)[:4]
-    meta["tfidf_parity"] = tfidf_parity(clf, rows, tfidf, picked)
+    meta["tfidf_parity"] = tfidf_parity(clf, rows, tfidf, picked, f16=sub)
     if neighbours is not None:
         # The product's vote for a few embeddings, which test/classify/heads.test.ts checks.
         meta["neighbour_parity"] = [{"embedding": [round(float(v), 6) for v in emb[i]],
@@ -410,7 +443,8 @@ def category():
         meta["mix_parity"] = [[round(float(v), 6) for v in row] for row in mixed_probs(clf, x, picked, t, emb, neighbours, lexical, mix_t)]
     if lexical is not None:
         del lexical["rows_tfidf"]
-    save("category", clf, labels, t, meta, tfidf=tf, neighbours=neighbours, lexical=lexical, mix_temperature=mix_t)
+    save("category", clf, labels, t, meta, tfidf=tf, neighbours=neighbours, lexical=lexical, mix_temperature=mix_t,
+         sub_labels={"names": srcs, "label_of": label_of.tolist()} if sub else None)
     print(json.dumps({k: v for k, v in meta.items() if k not in ("confusion_rows_true_cols_pred", "tfidf_parity", "neighbour_parity", "lexical_parity", "mix_parity")}, indent=1))
 
 

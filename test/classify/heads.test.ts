@@ -35,7 +35,10 @@ describe('heads with TF-IDF terms', () => {
         for (const { text, logits } of json.meta.tfidf_parity) {
           // A zero embedding leaves bias + TF-IDF in the logits.
           const got = head.probs(new Float32Array(json.dim), 0, tok.tokenize(text).ids);
-          const want = softmax(logits.map((l, c) => (l + json.bias[c]) / head.temperature));
+          const rows = softmax(logits.map((l, c) => (l + json.bias[c]) / head.temperature));
+          // A head that scores sub-labels reports their sums per label.
+          const sub = json.sub_labels;
+          const want = sub ? json.labels.map((_, l) => rows.reduce((a, p, r) => a + (sub.label_of[r] === l ? p : 0), 0)) : rows;
           want.forEach((p, c) => assert.ok(Math.abs(got[c] - p) < 1e-4, `${text.slice(0, 40)}…: label ${json.labels[c]} ${got[c]} vs ${p}`));
         }
       });
@@ -100,6 +103,40 @@ describe('a head file', () => {
   it('with a field this version does not read is refused, the field named', () => {
     const json = { kind: 'linear', labels: ['a', 'b'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'x', encoder_output: 'y' };
     assert.throws(() => new LinearHead(json as LinearHeadJson), /^Error: unknown head field\(s\) encoder_output; known: kind, labels/);
+  });
+
+  it('with sub-labels sums their probabilities into their labels, and refuses a mapping that does not fit', () => {
+    // Sub-labels a1, a2 (label a) and b1 (label b); logits 0, ln 2, ln 3 -> probabilities 1/6, 2/6, 3/6.
+    const json: LinearHeadJson = { kind: 'linear', labels: ['a', 'b'], dim: 1, weights: [0, 0, 0], bias: [0, Math.log(2), Math.log(3)],
+      temperature: 1, encoder_sha256: 'x', sub_labels: { names: ['a1', 'a2', 'b1'], label_of: [0, 0, 1] } };
+    const p = new LinearHead(json).probs(Float32Array.from([1]));
+    assert.equal(p.length, 2);
+    assert.ok(Math.abs(p[0] - 0.5) < 1e-6 && Math.abs(p[1] - 0.5) < 1e-6, `${p}`);
+    const why = /^Error: head sub_labels must name sub-labels and, for each, the index of its label \(0 to 1\), every label having at least one$/;
+    for (const label_of of [[0, 0, 2], [0, 0, 0], [0, 1], [0, 0.5, 1]]) {
+      assert.throws(() => new LinearHead({ ...json, sub_labels: { names: ['a1', 'a2', 'b1'], label_of } }), why);
+    }
+    assert.throws(() => new LinearHead({ ...json, weights: [0, 0] }), /^Error: head shape mismatch: 3 sub-labels x 1 dims vs 2 weights, 3 biases$/);
+  });
+
+  it('reads TF-IDF weights as float16 in base64, and refuses both forms, neither, or a wrong count', () => {
+    // 1, -2, 0.5, 0 as little-endian half floats.
+    const f16 = Buffer.from([0x00, 0x3c, 0x00, 0xc0, 0x00, 0x38, 0x00, 0x00]).toString('base64');
+    const base = { kind: 'linear' as const, labels: ['a', 'b'], dim: 1, weights: [0, 0], bias: [0, 0], temperature: 1, encoder_sha256: 'x' };
+    const head = new LinearHead({ ...base, token_features: { terms: ['5', '6'], idf: [1, 1], weights_f16: f16 } });
+    // Row-major [rows x terms]: row a (1, -2), row b (0.5, 0). Piece 5 alone has TF-IDF value 1, so
+    // the logits are 1 and 0.5; piece 6 alone gives -2 and 0.
+    const p = head.probs(Float32Array.from([0]), 0, [5]);
+    assert.ok(Math.abs(p[0] - 1 / (1 + Math.exp(-0.5))) < 1e-6, `${p}`);
+    const q = head.probs(Float32Array.from([0]), 0, [6]);
+    assert.ok(Math.abs(q[0] - 1 / (1 + Math.exp(2))) < 1e-6, `${q}`);
+    assert.throws(() => new LinearHead({ ...base, token_features: { terms: ['5', '6'], idf: [1, 1], weights: [1, -2, 0.5, 0], weights_f16: f16 } }),
+      /^Error: head token_features needs weights or weights_f16, not both$/);
+    assert.throws(() => new LinearHead({ ...base, token_features: { terms: ['5', '6'], idf: [1, 1] } }), /^Error: head token_features needs weights or weights_f16, not both$/);
+    assert.throws(() => new LinearHead({ ...base, token_features: { terms: ['5'], idf: [1], weights_f16: f16 } }),
+      /^Error: head token_features shape mismatch: 1 terms x 2 labels vs 4 weights, 1 idf$/);
+    assert.throws(() => new LinearHead({ ...base, token_features: { terms: ['5'], idf: [1], weights_f16: Buffer.from([1, 2, 3]).toString('base64') } }),
+      /^Error: head token_features weights_f16 is not a whole number of float16 values$/);
   });
 
   it('with a mix temperature that is not a positive number, or without votes to mix, is refused', () => {
