@@ -96,7 +96,7 @@ export class LinearHead {
       throw new Error(`head shape mismatch: ${rows} ${what} x ${json.dim} dims vs ${json.weights.length} weights, ${json.bias.length} biases`);
     }
     this.labelOf = sub ? Int32Array.from(sub.label_of) : null;
-    this.logits = new Float32Array(rows);
+    this.logits = new Float32Array(sub ? rows : 0);
     this.labels = json.labels;
     this.dim = json.dim;
     this.temperature = json.temperature > 0 ? json.temperature : 1;
