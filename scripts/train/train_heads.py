@@ -339,7 +339,7 @@ def category():
     for sub in (False, True):
         for c in [10, 30, 100]:
             clf = fitted(tr, sub, c, weight)
-            full, cut = (float((label_probs(clf, clf.decision_function(x[m])).argmax(1) == y[m]).mean()) for m in (dv & ~short, dv & short))
+            full, cut = (accuracy_blended(clf, x, y, m, 1.0, emb) for m in (dv & ~short, dv & short))
             print(f"{'sub-labels' if sub else 'labels'} C={c} dev acc items {full:.4f} question sentences {cut:.4f}", file=sys.stderr)
             if best is None or full + cut > best[0]:
                 best = (full + cut, sub, c, clf)
