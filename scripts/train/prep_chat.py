@@ -1,0 +1,63 @@
+"""Builds an external check of the category head on chat-style prompts: the opening lines of the
+topic conversations in chatterbot-corpus (PyPI, BSD-3-Clause), written by people who never saw this
+project's data or its hand-written chat prompts. Evaluation only: no head trains on these rows.
+
+    python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3
+    python3 scripts/train/prep_chat.py       -> .cache/train/chat_external.jsonl {text, accept, topic, split}
+
+Each topic file maps to the categories a reader would accept for any of its prompts; topics without a
+subject of their own (greetings, gossip, the bot's profile, insults filed under psychology, mixed
+trivia) are left out. Duplicates (case-insensitive) are dropped. split: sha256(text) % 2, 0 dev and
+1 test, so that a choice may look at half the rows and still be checked on rows it never saw.
+"""
+import glob
+import hashlib
+import json
+import os
+import sys
+import zipfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WHEELS = os.path.join(ROOT, ".cache", "wheels")
+sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
+import yaml  # noqa: E402  (installed with the training deps)
+
+WHEEL = "chatterbot_corpus-1.3.3-py2.py3-none-any.whl"
+WHEEL_SHA256 = "86de5300afb9a80826386339d3bec79c0a72eb0358abb8327e2ecef5ae0ce154"
+ACCEPT = {
+    "coding": ["computer_science"],
+    "computers": ["computer_science", "engineering"],
+    "tech_support": ["computer_science", "engineering", "other"],
+    "history": ["history"],
+    "money": ["business", "economics"],
+    "science": ["biology", "chemistry", "physics", "health", "engineering"],
+    "health": ["health", "biology"],
+}
+
+
+def main():
+    path = os.path.join(WHEELS, WHEEL)
+    if not os.path.exists(path):
+        sys.exit(f"missing {path}; run: python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3")
+    sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
+    if sha != WHEEL_SHA256:
+        sys.exit(f"{path}: sha256 {sha}, expected {WHEEL_SHA256}")
+    seen, counts = set(), {}
+    out_path = os.path.join(ROOT, ".cache", "train", "chat_external.jsonl")
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with zipfile.ZipFile(path) as z, open(out_path, "w") as out:
+        for topic, accept in ACCEPT.items():
+            doc = yaml.safe_load(z.read(f"chatterbot_corpus/data/english/{topic}.yml"))
+            for conversation in doc["conversations"]:
+                text = str(conversation[0]).strip()
+                if not text or text.lower() in seen:
+                    continue
+                seen.add(text.lower())
+                split = "dev" if int(hashlib.sha256(text.encode()).hexdigest(), 16) % 2 == 0 else "test"
+                counts[split] = counts.get(split, 0) + 1
+                out.write(json.dumps({"text": text, "accept": accept, "topic": topic, "split": split}) + "\n")
+    print(counts)
+
+
+if __name__ == "__main__":
+    main()
