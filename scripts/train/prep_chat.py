@@ -10,7 +10,6 @@ subject of their own (greetings, gossip, the bot's profile, insults filed under 
 trivia) are left out. Duplicates (case-insensitive) are dropped. split: sha256(text) % 2, 0 dev and
 1 test, so that a choice may look at half the rows and still be checked on rows it never saw.
 """
-import glob
 import hashlib
 import json
 import os

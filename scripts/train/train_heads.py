@@ -398,10 +398,10 @@ def category():
     # few words, the register of chat prompts that exam items lack. They cost exam accuracy a little,
     # so their weight is chosen on all three registers of dev: items, question sentences and the dev
     # half of the chat prompts (accepted categories), one point of accuracy counting alike in each.
-    accepted = lambda p, m: float(np.mean([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))]))
+    accepted = lambda p, m: np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))])
 
     def registers(clf, x, t, neighbours, lexical):
-        chat_acc = accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat)
+        chat_acc = float(accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())
         return both(lambda m: accuracy_blended(clf, x, y, m, t, emb, neighbours, lexical)) + chat_acc, chat_acc
 
     answer_weight, best_registers = 0.0, registers(clf, x, t, neighbours, lexical)
@@ -418,7 +418,7 @@ def category():
         print(f"answers weight={aw} dev items + question sentences + chat {score_a[0]:.4f} (chat {score_a[1]:.4f})", file=sys.stderr)
         if score_a[0] > best_registers[0]:
             answer_weight, best_registers = aw, score_a
-            use, tfidf, x, weight, clf, t, neighbours, lexical = use_a, tfidf_a, x_a, weight_a, clf_a, t_a, neighbours_a, lexical_a
+            x, clf, t, neighbours, lexical = x_a, clf_a, t_a, neighbours_a, lexical_a
     if neighbours is not None:
         # The mix is flatter than the head alone; the temperature is fitted again so that the mixed
         # confidence, which the policy compares with its threshold, matches dev accuracy.
@@ -436,7 +436,7 @@ def category():
         mix_t, mix_check = 1.0, None
     dev_acc = {"items": accuracy_blended(clf, x, y, dv & item, t, emb, neighbours, lexical),
                "question_sentences": accuracy_blended(clf, x, y, dv & sentence, t, emb, neighbours, lexical),
-               "chat_external": accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical, mix_t), dv & chat)}
+               "chat_external": float(accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())}
     # Nothing left to choose, the head is fitted again on train and dev together, with the same C,
     # k, mix and temperature: the head gains from every row it gets (on dev, fitted on 75%, 89% and
     # all of the train rows, with the vote: items 83.2%, 84.7%, 86.2%), so dev is worth more as rows
@@ -451,7 +451,7 @@ def category():
     test = te & item
     p_chat = mixed_probs(clf, x, te & chat, t, emb, neighbours, lexical, mix_t)
     sure = p_chat.max(1) >= 0.5
-    right = np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(te & chat), p_chat.argmax(1))])
+    right = accepted(p_chat, te & chat)
     p = mixed_probs(clf, x, test, t, emb, neighbours, lexical, mix_t)
     pred = p.argmax(1)
     acc = float((pred == y[test]).mean())
