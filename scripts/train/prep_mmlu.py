@@ -53,15 +53,16 @@ def main():
             q = json.loads(line)
             s = split_of(q["id"])
             n[s] = n.get(s, 0) + 1
-            out.write(json.dumps({"id": q["id"], "text": q["question"], "label": q["category"], "src": q["src"], "split": s}) + "\n")
+            row = lambda text: json.dumps({"id": q["id"], "text": text, "label": q["category"], "src": q["src"], "split": s}) + "\n"
+            out.write(row(q["question"]))
             cut = short_form(q["question"])
             if cut is not None:
                 n["short"] = n.get("short", 0) + 1
-                short.write(json.dumps({"id": q["id"], "text": cut, "label": q["category"], "src": q["src"], "split": s}) + "\n")
+                short.write(row(cut))
             answer = answer_form(q)
             if answer is not None:
                 n["answers"] = n.get("answers", 0) + 1
-                answers.write(json.dumps({"id": q["id"], "text": answer, "label": q["category"], "src": q["src"], "split": s}) + "\n")
+                answers.write(row(answer))
     print(n)
 
 
