@@ -8,6 +8,7 @@ import { startDemoLLM } from '../demo/llm.ts';
 import { fallbackChains } from '../controlplane/policy/chains.ts';
 import { buildBootstrap, type FilterConfig } from './bootstrap.ts';
 import { startEnvoy, type Envoy, type EnvoyOptions } from './envoy.ts';
+import type { PortHold } from './ports.ts';
 import { demoModels, resolveUpstreams } from './upstreams.ts';
 
 // Loading a classifier model from disk can take a while on a cold cache.
@@ -23,6 +24,8 @@ export interface StackOptions {
   /** 0 (the default) lets the OS pick; the bound port is reported on the Stack. */
   port?: number;
   adminPort?: number;
+  /** Holds on port and adminPort (ports.ts holdPort), released just before Envoy binds them. */
+  heldPorts?: PortHold[];
   configPath?: string;
   /** Merged over what the routing config implies; `false` runs Envoy without the filter. */
   filter?: FilterConfig | false;
@@ -116,6 +119,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       caBundlePath,
       fallbackChains: fallbackChainsOfConfig,
     });
+    await Promise.all((opts.heldPorts ?? []).map((h) => h.release()));
     const envoy = await startEnvoy({ envoyPath: opts.envoyPath, bootstrap, concurrency: opts.concurrency, logLevel: opts.logLevel });
 
     let closing: Promise<void> | undefined;

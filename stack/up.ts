@@ -6,7 +6,7 @@ import { ensureFilterBuilt } from '../scripts/prepare.mjs';
 import { EXIT_OK, parseFlags, portFlag, runUntilStopped, UsageError } from './command.ts';
 import { withLogTail } from './envoy.ts';
 import { ensureEncoderModel } from './models.ts';
-import { assertPortFree } from './ports.ts';
+import { holdPort } from './ports.ts';
 import { startStack } from './stack.ts';
 
 export const USAGE = 'switchyard up [--port 8080] [--admin-port 8081] [--config FILE]';
@@ -16,15 +16,19 @@ export async function up(args: string[]): Promise<number> {
   const port = portFlag('up', '--port', flags.port, 8080);
   const adminPort = portFlag('up', '--admin-port', flags['admin-port'], 8081);
   if (port === adminPort) throw new UsageError(`switchyard up: --port and --admin-port are both ${port}; they must differ`);
-  // Checked before the (slow) build and install, and before Envoy, whose bind error would be buried in its log.
-  await assertPortFree(port, '--port');
-  await assertPortFree(adminPort, '--admin-port');
-
-  const configPath = flags.config ?? DEFAULT_CONFIG_PATH;
-  ensureEncoderModel(loadConfig(configPath));
-  const wasmPath = ensureFilterBuilt();
-  const envoyPath = ensureEnvoy();
-  const stack = await startStack({ envoyPath, wasmPath, port, adminPort, configPath });
+  // Checked before the (slow) build and install, and held until Envoy binds them (ports.ts).
+  const held = [await holdPort(port, '--port')];
+  let stack;
+  try {
+    held.push(await holdPort(adminPort, '--admin-port'));
+    const configPath = flags.config ?? DEFAULT_CONFIG_PATH;
+    ensureEncoderModel(loadConfig(configPath));
+    const wasmPath = ensureFilterBuilt();
+    const envoyPath = ensureEnvoy();
+    stack = await startStack({ envoyPath, wasmPath, port, adminPort, configPath, heldPorts: held });
+  } finally {
+    await Promise.all(held.map((h) => h.release()));
+  }
 
   const models = stack.config.models.map((m) => m.name).join(',');
   console.log(`switchyard: ready on ${stack.url} (admin :${stack.envoy.adminPort}, control plane :${stack.controlPlanePort}, models: ${models})`);
