@@ -98,10 +98,16 @@ async function chat() {
   const hand = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'chat-prompts.json'), 'utf8')) as Array<{ prompt: string; accept: string[] }>;
   await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', hand.map((r) => ({ text: r.prompt, accept: r.accept })), true);
   const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
-  if (!external) return console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
-  for (const split of ['dev', 'test']) {
-    await chatSet(`chat_external_${split}`, `chat prompts from chatterbot-corpus, ${split} half`, external.filter((r) => r.split === split), false);
+  if (!external) console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
+  for (const split of external ? ['dev', 'test'] : []) {
+    await chatSet(`chat_external_${split}`, `chat prompts from chatterbot-corpus, ${split} half`, external!.filter((r) => r.split === split), false);
   }
+  // The programming FAQ questions the head may train on (prep_faq.py, which trains on them without
+  // their opening "How do I"): their test split, whole, from the same source as the training rows,
+  // so an in-register check rather than an independent one.
+  const faq = jsonl<{ question: string; split: string }>('faq.jsonl')?.filter((r) => r.split === 'test');
+  if (!faq) return console.log('\nprogramming FAQ: skipped (run scripts/train/prep_faq.py)');
+  await chatSet('faq_test', 'programming FAQ questions (Perl, Python), test split', faq.map((r) => ({ text: r.question, accept: ['computer_science'] })), false);
 }
 
 async function chatSet(key: string, title: string, rows: Array<{ text: string; accept: string[] }>, listAll: boolean) {

