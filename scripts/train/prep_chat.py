@@ -11,6 +11,7 @@ trivia) are left out. Duplicates (case-insensitive) are dropped. split: sha256(t
 1 test, so that a choice may look at half the rows and still be checked on rows it never saw.
 """
 import hashlib
+import io
 import json
 import os
 import sys
@@ -20,6 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WHEELS = os.path.join(ROOT, ".cache", "wheels")
 sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
 import yaml  # noqa: E402  (installed with the training deps)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pinned import pinned_bytes  # noqa: E402
 
 WHEEL = "chatterbot_corpus-1.3.3-py2.py3-none-any.whl"
 WHEEL_SHA256 = "86de5300afb9a80826386339d3bec79c0a72eb0358abb8327e2ecef5ae0ce154"
@@ -35,16 +38,12 @@ ACCEPT = {
 
 
 def main():
-    path = os.path.join(WHEELS, WHEEL)
-    if not os.path.exists(path):
-        sys.exit(f"missing {path}; run: python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3")
-    sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
-    if sha != WHEEL_SHA256:
-        sys.exit(f"{path}: sha256 {sha}, expected {WHEEL_SHA256}")
+    wheel = pinned_bytes(os.path.join(WHEELS, WHEEL), WHEEL_SHA256,
+                         "run: python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3")
     seen, counts = set(), {}
     out_path = os.path.join(ROOT, ".cache", "train", "chat_external.jsonl")
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    with zipfile.ZipFile(path) as z, open(out_path, "w") as out:
+    with zipfile.ZipFile(io.BytesIO(wheel)) as z, open(out_path, "w") as out:
         for topic, accept in ACCEPT.items():
             doc = yaml.safe_load(z.read(f"chatterbot_corpus/data/english/{topic}.yml"))
             for conversation in doc["conversations"]:

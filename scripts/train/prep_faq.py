@@ -11,7 +11,6 @@ own (the head's sub-label "programming-faq"); markup is reduced to its text, the
 frame is cut (see FRAME) and duplicates (case-insensitive) are dropped. split: sha256(id) % 10 as for
 MMLU-Pro, 0 test, 1 dev, else train.
 """
-import hashlib
 import io
 import json
 import lzma
@@ -23,6 +22,7 @@ import tarfile
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEBS = os.path.join(ROOT, ".cache", "debs")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pinned import pinned_bytes  # noqa: E402
 from prep_mmlu import split_of  # noqa: E402
 
 PACKAGES = {
@@ -40,9 +40,8 @@ PERL_FAQ = re.compile(r"\./usr/share/perl/[^/]+/pod/perlfaq[1-9]\.pod")
 PYTHON_FAQ = re.compile(r"\./usr/share/doc/python3\.\d+/html/_sources/faq/\w+\.rst\.txt")
 
 
-def deb_data(path):
+def deb_data(path, blob):
     """The data tarball of a .deb (an ar archive: 8-byte magic, then 60-byte member headers)."""
-    blob = open(path, "rb").read()
     if not blob.startswith(b"!<arch>\n"):
         sys.exit(f"{path}: not a Debian package")
     at = 8
@@ -79,12 +78,8 @@ def main():
     questions = []
     for deb, want in PACKAGES.items():
         path = os.path.join(DEBS, deb)
-        if not os.path.exists(path):
-            sys.exit(f"missing {path}; see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line")
-        sha = hashlib.sha256(open(path, "rb").read()).hexdigest()
-        if sha != want:
-            sys.exit(f"{path}: sha256 {sha}, expected {want}")
-        with deb_data(path) as tar:
+        blob = pinned_bytes(path, want, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line")
+        with deb_data(path, blob) as tar:
             for member in sorted(tar.getmembers(), key=lambda m: m.name):
                 parse = perl_questions if PERL_FAQ.fullmatch(member.name) else rst_questions if PYTHON_FAQ.fullmatch(member.name) else None
                 if parse:
