@@ -4,7 +4,7 @@ communities. MMLU-Pro's computer science is exam questions on algorithms and mac
 router "how do I sort a hash by value?", which no exam item reads like.
 
     mkdir -p .cache/debs && (cd .cache/debs && apt-get download perl-doc=5.36.0-7+deb12u4 python3.11-doc=3.11.2-6+deb12u9)
-    python3 scripts/train/prep_faq.py       -> .cache/train/faq.jsonl {id, text, label, src, split}
+    python3 scripts/train/prep_faq.py       -> .cache/train/faq.jsonl {id, text, question, label, src, split}
 
 Every heading that asks (ends with "?") becomes a row labelled computer science, with a source of its
 own (the head's sub-label "programming-faq"); markup is reduced to its text, the question's opening
@@ -13,7 +13,6 @@ MMLU-Pro, 0 test, 1 dev, else train.
 """
 import io
 import json
-import lzma
 import os
 import re
 import sys
@@ -31,8 +30,8 @@ PACKAGES = {
 }
 # "How do I", "Why does", "What is": the frame of almost every chat question, whatever its subject. In
 # rows of one category only it would become that category's evidence ("How can I deal with social
-# anxiety?" -> computer science, seen on dev), so the rows keep what is asked about: "How do I copy a
-# file?" -> "Copy a file?".
+# anxiety?" -> computer science, seen on the hand-written chat prompts), so the rows keep what is asked
+# about: "How do I copy a file?" -> "Copy a file?" ("question" keeps the whole one).
 FRAME = re.compile(r"^(how|why|what|where|when|which|who|whom|whose|can|could|is|are|was|were|does|do|did|should|would|will|"
                    r"shall|may|might|has|have)('s|'re)?\b(\s+(do|does|did|can|could|should|would|will|is|are|come|to)(n't)?\b)?"
                    r"(\s+(i|you|we|one|it|they|he|she)\b)?\s*", re.I)
@@ -48,8 +47,7 @@ def deb_data(path, blob):
     while at < len(blob):
         name, size = blob[at:at + 16].decode().strip(), int(blob[at + 48:at + 58])
         if name.startswith("data.tar"):
-            data = blob[at + 60:at + 60 + size]
-            return tarfile.open(fileobj=io.BytesIO(lzma.decompress(data) if name.endswith(".xz") else data))
+            return tarfile.open(fileobj=io.BytesIO(blob[at + 60:at + 60 + size]))  # the compression is detected
         at += 60 + size + size % 2
     sys.exit(f"{path}: no data.tar member")
 

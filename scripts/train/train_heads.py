@@ -184,7 +184,8 @@ def token_tfidf(rows, fit_mask, ngrams=(1, 2), drop=()):
     """Sublinear TF-IDF over word-piece ids (and pairs of consecutive ids). Subject keywords ("molar",
     "tort") and two-piece terms ("supply curve", "jury trial") carry signal the pooled embedding
     blurs; on category dev the unigrams add ~4.5 points over the embedding alone and the pairs ~1.5
-    more. Attack phrasing ("ignore", "unfiltered", "persona") is as lexical."""
+    more. Attack phrasing ("ignore", "unfiltered", "persona") is as lexical. drop: words whose piece
+    leaves the terms, alone or in a pair (SPEAKER_WORDS)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from tokenizers import Tokenizer
     tok = Tokenizer.from_file(os.path.join(MODEL_DIR, "tokenizer.json"))
@@ -199,13 +200,13 @@ def token_tfidf(rows, fit_mask, ngrams=(1, 2), drop=()):
     if drop:
         # Terms are dropped after counting rather than as sklearn stop words, which would pair the
         # pieces on either side of a dropped one; the product pairs consecutive pieces only.
-        drop = {str(i) for i in frame_pieces(tok, drop)}
+        drop = {str(i) for i in single_pieces(tok, drop)}
         kept = sorted((t for t in tf.vocabulary_ if not drop.intersection(t.split())), key=tf.vocabulary_.get)
         tf = TfidfVectorizer(token_pattern=r"\S+", sublinear_tf=True, ngram_range=ngrams, vocabulary=kept).fit(fit_docs)
     return tf, tf.transform(docs), pieces
 
 
-def frame_pieces(tok, words):
+def single_pieces(tok, words):
     """The word-piece ids of words that are one piece each."""
     ids = [tok.encode(w, add_special_tokens=False).ids for w in words]
     return [i[0] for i in ids if len(i) == 1]
