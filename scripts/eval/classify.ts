@@ -99,8 +99,8 @@ async function chat() {
   await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', hand.map((r) => ({ text: r.prompt, accept: r.accept })), true);
   const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
   if (!external) console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
-  for (const split of external ? ['dev', 'test'] : []) {
-    await chatSet(`chat_external_${split}`, `chat prompts from chatterbot-corpus, ${split} half`, external!.filter((r) => r.split === split), false);
+  else for (const split of ['dev', 'test']) {
+    await chatSet(`chat_external_${split}`, `chat prompts from chatterbot-corpus, ${split} half`, external.filter((r) => r.split === split), false);
   }
   // The programming FAQ questions the head may train on (prep_faq.py, which trains on them without
   // their opening "How do I"): their test split, whole, from the same source as the training rows,

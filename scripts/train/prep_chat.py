@@ -21,8 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WHEELS = os.path.join(ROOT, ".cache", "wheels")
 sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
 import yaml  # noqa: E402  (installed with the training deps)
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pinned import pinned_bytes  # noqa: E402
+from pinned import pinned_bytes  # noqa: E402  (beside this script)
 
 WHEEL = "chatterbot_corpus-1.3.3-py2.py3-none-any.whl"
 WHEEL_SHA256 = "86de5300afb9a80826386339d3bec79c0a72eb0358abb8327e2ecef5ae0ce154"

@@ -20,8 +20,7 @@ import tarfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEBS = os.path.join(ROOT, ".cache", "debs")
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pinned import pinned_bytes  # noqa: E402
+from pinned import pinned_bytes  # noqa: E402  (beside this script)
 from prep_mmlu import split_of  # noqa: E402
 
 PACKAGES = {

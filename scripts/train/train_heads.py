@@ -430,9 +430,11 @@ def category():
     # of the chat prompts (accepted categories), one point of accuracy counting alike in each; then,
     # the same way, whether the speaker words (SPEAKER_WORDS) leave the word-piece terms.
     accepted = lambda p, m: np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))])
+    chat_dev_accuracy = lambda clf, x, t, neighbours, lexical: float(
+        accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())
 
     def registers(clf, x, t, neighbours, lexical):
-        chat_acc = float(accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())
+        chat_acc = chat_dev_accuracy(clf, x, t, neighbours, lexical)
         return both(lambda m: accuracy_blended(clf, x, y, m, t, emb, neighbours, lexical)) + chat_acc, chat_acc
 
     extra, speaker, best_registers = no_extra, False, registers(clf, x, t, neighbours, lexical)
@@ -468,7 +470,7 @@ def category():
         mix_t, mix_check = 1.0, None
     dev_acc = {"items": accuracy_blended(clf, x, y, dv & item, t, emb, neighbours, lexical),
                "question_sentences": accuracy_blended(clf, x, y, dv & sentence, t, emb, neighbours, lexical),
-               "chat_external": float(accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())}
+               "chat_external": chat_dev_accuracy(clf, x, t, neighbours, lexical)}
     # Nothing left to choose, the head is fitted again on train and dev together, with the same C,
     # k, mix and temperature: the head gains from every row it gets (on dev, fitted on 75%, 89% and
     # all of the train rows, with the vote: items 83.2%, 84.7%, 86.2%), so dev is worth more as rows
