@@ -1,0 +1,149 @@
+"""Builds term rows for the category head from WordNet 3.0, as Debian's wordnet-base ships it: a term and
+its definition, labelled by the subject WordNet files it under. Chat prompts often ask about one term
+("what is ultrasound", "What is an operating system?"), with nothing around it that an exam item's
+wording would give away; these rows say which subject a term belongs to.
+
+    mkdir -p .cache/debs && (cd .cache/debs && apt-get download wordnet-base=1:3.0-37)
+    python3 scripts/train/prep_wordnet.py    -> .cache/train/wordnet.jsonl {id, text, label, src, split}
+
+Which rows:
+- every synset (noun, verb, adjective, adverb) with a topic-domain pointer (";c", "(computer science)"
+  in WordNet's browser) whose domain maps to a category (DOMAINS), itself or through its hypernyms;
+  the domain synsets themselves too;
+- history: instances (named wars, battles, eras, rulers, statesmen, inventors, explorers) under
+  HISTORY_ROOTS, which carry no topic domain.
+text: the synset's first word, then its definition (the gloss up to its examples), "American Civil
+War: the war between the Union and the Confederacy from 1861 to 1865". src: "wordnet-<category>", one
+sub-label per category. split: sha256(id) % 10 as for MMLU-Pro, 0 test, 1 dev, else train.
+"""
+import json
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEB = os.path.join(ROOT, ".cache", "debs", "wordnet-base_1%3a3.0-37_all.deb")
+DEB_SHA256 = "61060d960f9ada8fa120872312eccd3ecebfbab8c4579e4f5a74e1cf67620752"
+from pinned import pinned_bytes  # noqa: E402  (beside this script)
+from prep_faq import deb_data  # noqa: E402
+from prep_mmlu import split_of  # noqa: E402
+
+# Topic domains, by their synset's first word, and the category their members go to. A domain not named
+# here takes the category of its nearest named hypernym (genetics -> biology); one with none (military,
+# mythology, religions, sport, music) gives no rows. Chosen by what MMLU-Pro files under each category:
+# psychiatry's disorders sit in its psychology, nutrition and pharmacology in health. Its "other" is a
+# mixed bag (accounting, geography, politics, trivia) that no WordNet domain matches; cooking, sport,
+# games, music and art as "other" (1,109 rows) cost dev question sentences 0.5 points and gained no
+# chat prompt (bge small, head fitted on train), so they are left out.
+DOMAINS = {
+    "biology": ["biology", "botany", "genetics", "anatomy", "zoology", "physiology", "plant", "animal",
+                "ecology", "microbiology", "embryology", "cytology", "bacteriology", "entomology", "ornithology"],
+    "business": ["commerce", "commercial_enterprise", "finance", "banking", "stock_exchange", "marketing",
+                 "advertising", "management"],
+    "chemistry": ["chemistry", "biochemistry"],
+    "computer science": ["computer_science", "computer", "programming"],
+    "economics": ["economics", "tax"],
+    "engineering": ["engineering", "electronics", "electrical_engineering", "mechanical_engineering", "telecommunication"],
+    "health": ["medicine", "pathology", "surgery", "dentistry", "pharmacology", "drug", "immunology",
+               "obstetrics", "ophthalmology", "neurology", "nutrition", "dietetics"],
+    "history": ["history", "antiquity", "Middle_Ages", "archeology"],
+    "law": ["law", "crime", "criminal_law"],
+    "math": ["mathematics", "statistics", "geometry", "arithmetic", "algebra", "calculus", "trigonometry"],
+    "philosophy": ["philosophy", "logic", "ethics", "metaphysics", "epistemology", "aesthetics"],
+    "physics": ["physics", "astronomy", "optics", "electricity", "cosmology", "meteorology", "mechanics",
+                "thermodynamics", "acoustics", "nuclear_physics"],
+    "psychology": ["psychology", "psychoanalysis", "psychiatry"],
+}
+# Named instances under these (first word, definition start) are history.
+HISTORY_ROOTS = [("war", "the waging of armed conflict"), ("battle", "a hostile meeting"), ("revolution", "the overthrow"),
+                 ("era", "a period marked"), ("treaty", "a written agreement"), ("emperor", "the male ruler"),
+                 ("general", "a general officer"), ("statesman", "a man who is"), ("inventor", "someone who is the first"),
+                 ("explorer", "someone who travels"), ("President_of_the_United_States", "the person who holds")]
+POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+
+
+def synsets(tar):
+    """{key: (words, pointers, gloss)} for every synset; key is offset + part of speech ("s" satellites as "a")."""
+    out = {}
+    for pos, name in POS_FILES.items():
+        for line in tar.extractfile(f"./usr/share/wordnet/data.{name}").read().decode("latin-1").splitlines():
+            if line.startswith("  "):  # the licence header
+                continue
+            head, _, gloss = line.partition(" | ")
+            f = head.split()
+            n_words = int(f[3], 16)
+            words = f[4:4 + 2 * n_words:2]
+            at = 4 + 2 * n_words
+            pointers = [(f[at + 1 + 4 * k], f[at + 2 + 4 * k] + f[at + 3 + 4 * k].replace("s", "a")) for k in range(int(f[at]))]
+            out[f[0] + pos] = (words, pointers, gloss.strip())
+    return out
+
+
+def definition(gloss):
+    """The gloss without its quoted examples, and without a leading domain tag such as "(computer science)"."""
+    text = re.split(r';\s*"', gloss, maxsplit=1)[0].strip().rstrip(";").strip()
+    return re.sub(r"^\([^)]*\)\s*", "", text)
+
+
+def domain_labels(syn):
+    """{domain synset key: category} for every topic domain that maps, directly or through hypernyms."""
+    named = {w: label for label, words in DOMAINS.items() for w in words}
+    domains = {o for _, ptrs, _ in syn.values() for s, o in ptrs if s == ";c"}
+    out = {}
+    for d in domains:
+        frontier, seen = [d], {d}
+        while frontier and d not in out:
+            hit = [named[syn[k][0][0]] for k in frontier if syn[k][0][0] in named]
+            if hit:
+                out[d] = hit[0]
+                break
+            frontier = [o for k in frontier for s, o in syn[k][1] if s in ("@", "@i") and o not in seen]
+            seen.update(frontier)
+    return out
+
+
+def history_instances(syn):
+    roots = [k for k, (words, _, gloss) in syn.items() if k.endswith("n")
+             and any(words[0] == w and gloss.startswith(g) for w, g in HISTORY_ROOTS)]
+    out, stack, seen = set(), list(roots), set(roots)
+    while stack:
+        for s, o in syn[stack.pop()][1]:
+            if s in ("~", "~i") and o not in seen:
+                seen.add(o)
+                stack.append(o)
+                if s == "~i":
+                    out.add(o)
+    return out
+
+
+def main():
+    blob = pinned_bytes(DEB, DEB_SHA256, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line")
+    with deb_data(DEB, blob) as tar:
+        syn = synsets(tar)
+    domain_of = domain_labels(syn)
+    labelled = dict(domain_of)
+    for k, (_, ptrs, _) in syn.items():
+        labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
+        if len(labels) == 1:  # a term in two categories' domains says nothing about either
+            labelled[k] = labels.pop()
+    for k in history_instances(syn):
+        labelled.setdefault(k, "history")
+    seen, counts = set(), {}
+    out_path = os.path.join(ROOT, ".cache", "train", "wordnet.jsonl")
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
+    with open(out_path, "w") as out:
+        for k in sorted(labelled):
+            words, _, gloss = syn[k]
+            # Adjectives may carry a syntactic marker: "galore(ip)".
+            text = f"{re.sub(r'[(][a-z]+[)]$', '', words[0]).replace('_', ' ')}: {definition(gloss)}"
+            if text.lower() in seen:
+                continue
+            seen.add(text.lower())
+            label = labelled[k]
+            split = split_of(f"wordnet:{k}")
+            counts[label] = counts.get(label, 0) + 1
+            out.write(json.dumps({"id": f"wordnet:{k}", "text": text, "label": label, "src": f"wordnet-{label}", "split": split}) + "\n")
+    print(dict(sorted(counts.items())), sum(counts.values()))
+
+
+if __name__ == "__main__":
+    main()
