@@ -106,8 +106,15 @@ async function chat() {
   // their opening "How do I"): their test split, whole, from the same source as the training rows,
   // so an in-register check rather than an independent one.
   const faq = jsonl<{ question: string; split: string }>('faq.jsonl')?.filter((r) => r.split === 'test');
-  if (!faq) return console.log('\nprogramming FAQ: skipped (run scripts/train/prep_faq.py)');
-  await chatSet('faq_test', 'programming FAQ questions (Perl, Python), test split', faq.map((r) => ({ text: r.question, accept: ['computer_science'] })), false);
+  if (!faq) console.log('\nprogramming FAQ: skipped (run scripts/train/prep_faq.py)');
+  else await chatSet('faq_test', 'programming FAQ questions (Perl, Python), test split', faq.map((r) => ({ text: r.question, accept: ['computer_science'] })), false);
+  // WordNet's terms (prep_wordnet.py, which trains on "term: definition"): the test split's nouns asked
+  // about bare, as chat prompts ask about one term. The template is this project's; the terms and
+  // their categories are WordNet's.
+  const terms = jsonl<{ id: string; text: string; label: string; split: string }>('wordnet.jsonl')?.filter((r) => r.split === 'test' && r.id.endsWith('n'));
+  if (!terms) return console.log('\nWordNet terms: skipped (run scripts/train/prep_wordnet.py)');
+  await chatSet('wordnet_test', 'WordNet nouns, test split, as "What is <term>?"',
+    terms.map((r) => ({ text: `What is ${r.text.slice(0, r.text.indexOf(': '))}?`, accept: [r.label.replace(/ /g, '_')] })), false);
 }
 
 async function chatSet(key: string, title: string, rows: Array<{ text: string; accept: string[] }>, listAll: boolean) {

