@@ -11,17 +11,15 @@ trivia) are left out. Duplicates (case-insensitive) are dropped. split: sha256(t
 1 test, so that a choice may look at half the rows and still be checked on rows it never saw.
 """
 import hashlib
-import io
 import json
 import os
 import sys
-import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WHEELS = os.path.join(ROOT, ".cache", "wheels")
 sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
 import yaml  # noqa: E402  (installed with the training deps)
-from pinned import pinned_bytes  # noqa: E402  (beside this script)
+from pinned import pinned_zip  # noqa: E402  (beside this script)
 
 WHEEL = "chatterbot_corpus-1.3.3-py2.py3-none-any.whl"
 WHEEL_SHA256 = "86de5300afb9a80826386339d3bec79c0a72eb0358abb8327e2ecef5ae0ce154"
@@ -37,12 +35,12 @@ ACCEPT = {
 
 
 def main():
-    wheel = pinned_bytes(os.path.join(WHEELS, WHEEL), WHEEL_SHA256,
-                         "run: python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3")
+    wheel = pinned_zip(os.path.join(WHEELS, WHEEL), WHEEL_SHA256,
+                       "run: python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3")
     seen, counts = set(), {}
     out_path = os.path.join(ROOT, ".cache", "train", "chat_external.jsonl")
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    with zipfile.ZipFile(io.BytesIO(wheel)) as z, open(out_path, "w") as out:
+    with wheel as z, open(out_path, "w") as out:
         for topic, accept in ACCEPT.items():
             doc = yaml.safe_load(z.read(f"chatterbot_corpus/data/english/{topic}.yml"))
             for conversation in doc["conversations"]:

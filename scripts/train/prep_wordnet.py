@@ -23,8 +23,7 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEB = os.path.join(ROOT, ".cache", "debs", "wordnet-base_1%3a3.0-37_all.deb")
 DEB_SHA256 = "61060d960f9ada8fa120872312eccd3ecebfbab8c4579e4f5a74e1cf67620752"
-from pinned import pinned_bytes  # noqa: E402  (beside this script)
-from prep_faq import deb_data  # noqa: E402
+from pinned import pinned_deb_data  # noqa: E402  (beside this script)
 from prep_mmlu import split_of  # noqa: E402
 
 # Topic domains, by their synset's first word, and the category their members go to. A domain not named
@@ -116,8 +115,7 @@ def history_instances(syn):
 
 
 def main():
-    blob = pinned_bytes(DEB, DEB_SHA256, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line")
-    with deb_data(DEB, blob) as tar:
+    with pinned_deb_data(DEB, DEB_SHA256, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line") as tar:
         syn = synsets(tar)
     domain_of = domain_labels(syn)
     labelled = dict(domain_of)
