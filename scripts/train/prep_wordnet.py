@@ -137,9 +137,9 @@ def main():
     for k in history_instances(syn):
         labelled.setdefault(k, "history")
     seen, counts, asked = set(), {}, 0
-    out_path = os.path.join(ROOT, ".cache", "train", "wordnet.jsonl")
-    os.makedirs(os.path.dirname(out_path), exist_ok=True)
-    with open(out_path, "w") as out, open(out_path.replace("wordnet.jsonl", "wordnet_asked.jsonl"), "w") as out_asked:
+    out_dir = os.path.join(ROOT, ".cache", "train")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "wordnet.jsonl"), "w") as out, open(os.path.join(out_dir, "wordnet_asked.jsonl"), "w") as out_asked:
         for k in sorted(labelled):
             words, _, gloss = syn[k]
             # Adjectives may carry a syntactic marker: "galore(ip)".

