@@ -10,7 +10,6 @@ subject of their own (greetings, gossip, the bot's profile, insults filed under 
 trivia) are left out. Duplicates (case-insensitive) are dropped. split: sha256(text) % 2, 0 dev and
 1 test, so that a choice may look at half the rows and still be checked on rows it never saw.
 """
-import hashlib
 import json
 import os
 import sys
@@ -20,6 +19,7 @@ WHEELS = os.path.join(ROOT, ".cache", "wheels")
 sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
 import yaml  # noqa: E402  (installed with the training deps)
 from pinned import pinned_zip  # noqa: E402  (beside this script)
+from prep_mmlu import bucket  # noqa: E402
 
 WHEEL = "chatterbot_corpus-1.3.3-py2.py3-none-any.whl"
 WHEEL_SHA256 = "86de5300afb9a80826386339d3bec79c0a72eb0358abb8327e2ecef5ae0ce154"
@@ -48,7 +48,7 @@ def main():
                 if not text or text.lower() in seen:
                     continue
                 seen.add(text.lower())
-                split = "dev" if int(hashlib.sha256(text.encode()).hexdigest(), 16) % 2 == 0 else "test"
+                split = "dev" if bucket(text, 2) == 0 else "test"
                 counts[split] = counts.get(split, 0) + 1
                 out.write(json.dumps({"text": text, "accept": accept, "topic": topic, "split": split}) + "\n")
     print(counts)

@@ -16,8 +16,14 @@ import re
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def bucket(key, n):
+    """A fixed bucket of key among n, the same on every run and machine: every split and pick in the
+    training data is one."""
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % n
+
+
 def split_of(qid):
-    b = int(hashlib.sha256(qid.encode()).hexdigest(), 16) % 10
+    b = bucket(qid, 10)
     return "test" if b == 0 else "dev" if b == 1 else "train"
 
 

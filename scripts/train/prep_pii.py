@@ -13,7 +13,6 @@ detector is neither rewarded nor punished there.
 """
 import csv
 import glob
-import hashlib
 import io
 import json
 import os
@@ -24,6 +23,7 @@ import zipfile
 from datetime import date, datetime, timedelta
 
 from faker import Faker
+from prep_mmlu import bucket  # beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(ROOT, ".cache", "train")
@@ -286,7 +286,7 @@ def held_out_rows(reps=5):
                 if field == "credit_card_number":
                     return fk.credit_card_number()
                 return table.get(field) or faker_values(fk, fk)(field)
-            split = "dev" if int(hashlib.sha256(t.encode()).hexdigest(), 16) % 2 else "test"
+            split = "dev" if bucket(t, 2) else "test"
             rows.append({**fill(unescape(t), v), "split": split})
     return rows
 

