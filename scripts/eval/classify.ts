@@ -97,6 +97,12 @@ async function category() {
 async function chat() {
   const hand = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'chat-prompts.json'), 'utf8')) as Array<{ prompt: string; accept: string[] }>;
   await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', hand.map((r) => ({ text: r.prompt, accept: r.accept })), true);
+  // Questions about one named thing (a product, a drug, a person, a law), and the same frames around
+  // made-up names: a name the encoder cannot know should leave the head unsure, not send the prompt
+  // to one specialist. Written for this check, never trained or tuned on.
+  const named = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'named-prompts.json'), 'utf8')) as { named: Array<{ prompt: string; accept: string[] }>; made_up: string[] };
+  await chatSet('named', 'questions about one named thing (scripts/eval/named-prompts.json)', named.named.map((r) => ({ text: r.prompt, accept: r.accept })), false);
+  await madeUp(named.made_up);
   const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
   if (!external) console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
   else for (const split of ['dev', 'test']) {
@@ -118,6 +124,18 @@ async function chat() {
     await chatSet(key, `WordNet nouns, test split, as "${frame}"`,
       terms.map((r) => ({ text: frame.replace('<term>', r.text.slice(0, r.text.indexOf(': '))), accept: [r.label.replace(/ /g, '_')] })), false);
   }
+}
+
+async function madeUp(prompts: string[]) {
+  const sure = new Map<string, number>();
+  for (const text of prompts) {
+    const c = (await clf.analyze(text)).category;
+    if (!c.below_threshold) sure.set(c.label, (sure.get(c.label) ?? 0) + 1);
+  }
+  const n = [...sure.values()].reduce((a, b) => a + b, 0);
+  report.made_up_confident = Object.fromEntries(sure);
+  console.log(`\nthe same frames around made-up names, n=${prompts.length}: at or over the threshold ${n}` +
+    (n ? ` (${[...sure].sort((a, b) => b[1] - a[1]).map(([l, k]) => `${l} ${k}`).join(', ')})` : ''));
 }
 
 async function chatSet(key: string, title: string, rows: Array<{ text: string; accept: string[] }>, listAll: boolean) {

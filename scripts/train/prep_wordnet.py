@@ -12,15 +12,18 @@ Which rows:
   in WordNet's browser) whose domain maps to a category (DOMAINS), itself or through its hypernyms;
   the domain synsets themselves too;
 - history: named instances under HISTORY_ROOTS (wars, battles, revolutions, eras, treaties, emperors,
-  generals, statesmen, inventors, explorers, presidents), which carry no topic domain.
+  generals, statesmen, inventors, explorers, presidents), which carry no topic domain;
+- the named people of the other fields under FIELD_PEOPLE (physicists, chemists, economists, ...,
+  and the planets), when they fall under one field only and are not history's.
 text: the synset's first word, then its definition (the gloss up to its examples), "American Civil
 War: the war between the Union and the Confederacy from 1861 to 1865". src: "wordnet-<category>", one
 sub-label per category. split: sha256(id) % 10 as for MMLU-Pro, 0 test, 1 dev, else train.
 
-wordnet_asked: each noun's term alone, asked the way a chat prompt asks about it, in one of ASK_FRAMES
-("Tell me about American Civil War."), with the noun's label, src and split. Without them, the head
+wordnet_asked: each common noun's term alone, asked the way a chat prompt asks about it, in one of
+ASK_FRAMES ("Tell me about hardware."), with the noun's label, src and split. Without them, the head
 read "What is <term>?" by its frame, which MMLU-Pro's short economics items share: "What is lawsuit?",
-"What is hardware?" and "What is factorization?" went to economics.
+"What is hardware?" and "What is factorization?" went to economics. Named instances are not asked
+about (see main).
 """
 import json
 import os
@@ -63,6 +66,21 @@ HISTORY_ROOTS = [("war", "the waging of armed conflict"), ("battle", "a hostile 
                  ("era", "a period marked"), ("treaty", "a written agreement"), ("emperor", "the male ruler"),
                  ("general", "a general officer"), ("statesman", "a man who is"), ("inventor", "someone who is the first"),
                  ("explorer", "someone who travels"), ("President_of_the_United_States", "the person who holds")]
+# Named instances of a field, by the field's word for its people (and the planets, physics'). History's
+# named instances were the only names among the rows, so the head read any unknown name ("What is
+# GIGO?") as history; named scientists, thinkers and business people spread that prior.
+FIELD_PEOPLE = {
+    "biology": ["biologist", "botanist", "naturalist", "geneticist"],
+    "business": ["businessman", "industrialist", "financier"],
+    "chemistry": ["chemist"],
+    "economics": ["economist"],
+    "engineering": ["engineer"],
+    "law": ["jurist", "lawyer"],
+    "math": ["mathematician", "logician"],
+    "philosophy": ["philosopher"],
+    "physics": ["physicist", "astronomer", "planet"],
+    "psychology": ["psychologist", "psychiatrist"],
+}
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 # Ways of asking about one term; each noun gets one, by a hash of its id, so that no frame goes with a
 # subject. The eval asks the test split's nouns in the first frame and in one left out of this list.
@@ -110,9 +128,10 @@ def domain_labels(syn):
     return out
 
 
-def history_instances(syn):
+def instances(syn, roots_by):
+    """Named instances (WordNet's "~i") under the nouns given as (first word, definition start or None)."""
     roots = [k for k, (words, _, gloss) in syn.items() if k.endswith("n")
-             and any(words[0] == w and gloss.startswith(g) for w, g in HISTORY_ROOTS)]
+             and any(words[0] == w and (g is None or gloss.startswith(g)) for w, g in roots_by)]
     out, stack, seen = set(), list(roots), set(roots)
     while stack:
         for s, o in syn[stack.pop()][1]:
@@ -133,8 +152,16 @@ def main():
         labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
         if len(labels) == 1:  # a term in two categories' domains says nothing about either
             labelled[k] = labels.pop()
-    for k in history_instances(syn):
+    history = instances(syn, HISTORY_ROOTS)
+    for k in history:
         labelled.setdefault(k, "history")
+    field_of = {}
+    for label, words in FIELD_PEOPLE.items():
+        for k in instances(syn, [(w, None) for w in words]):
+            field_of.setdefault(k, set()).add(label)
+    for k, labels in field_of.items():
+        if len(labels) == 1 and k not in history:  # a polymath or a statesman-scientist says nothing about one field
+            labelled.setdefault(k, labels.pop())
     seen, counts, asked = set(), {}, 0
     out_dir = os.path.join(ROOT, ".cache", "train")
     os.makedirs(out_dir, exist_ok=True)
@@ -151,7 +178,9 @@ def main():
             row = {"id": row_id, "text": text, "label": label, "src": f"wordnet-{label}", "split": split_of(row_id)}
             counts[label] = counts.get(label, 0) + 1
             out.write(json.dumps(row) + "\n")
-            if k.endswith("n"):
+            # A name alone ("What is Chaeronea?") tells the encoder nothing it can know; asked about, it
+            # taught that any unknown name is history. Names keep their term rows, which say what they are.
+            if k.endswith("n") and not any(s == "@i" for s, _ in syn[k][1]):
                 frame = ASK_FRAMES[bucket(row_id, len(ASK_FRAMES))]
                 out_asked.write(json.dumps({**row, "id": f"{row_id}:asked", "text": frame.format(term)}) + "\n")
                 asked += 1
