@@ -95,12 +95,12 @@ async function category() {
 // the confidence threshold costs little (the policy falls back to the default model), a confident
 // one sends the prompt to the wrong specialist, so both counts are reported.
 async function chat() {
-  const hand = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'chat-prompts.json'), 'utf8')) as Array<{ prompt: string; accept: string[] }>;
+  const hand = evalFile<Array<{ prompt: string; accept: string[] }>>('chat-prompts.json');
   await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', hand.map((r) => ({ text: r.prompt, accept: r.accept })), true);
   // Questions about one named thing (a product, a drug, a person, a law), and the same frames around
   // made-up names: a name the encoder cannot know should leave the head unsure, not send the prompt
   // to one specialist. Written for this check, never trained or tuned on.
-  const named = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', 'named-prompts.json'), 'utf8')) as { named: Array<{ prompt: string; accept: string[] }>; made_up: string[] };
+  const named = evalFile<{ named: Array<{ prompt: string; accept: string[] }>; made_up: string[] }>('named-prompts.json');
   await chatSet('named', 'questions about one named thing (scripts/eval/named-prompts.json)', named.named.map((r) => ({ text: r.prompt, accept: r.accept })), false);
   await madeUp(named.made_up);
   const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
@@ -124,6 +124,11 @@ async function chat() {
     await chatSet(key, `WordNet nouns, test split, as "${frame}"`,
       terms.map((r) => ({ text: frame.replace('<term>', r.text.slice(0, r.text.indexOf(': '))), accept: [r.label.replace(/ /g, '_')] })), false);
   }
+}
+
+/** A hand-written check set committed beside this script. */
+function evalFile<T>(name: string): T {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'eval', name), 'utf8')) as T;
 }
 
 async function madeUp(prompts: string[]) {

@@ -152,15 +152,14 @@ def main():
         labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
         if len(labels) == 1:  # a term in two categories' domains says nothing about either
             labelled[k] = labels.pop()
-    history = instances(syn, HISTORY_ROOTS)
-    for k in history:
+    for k in instances(syn, HISTORY_ROOTS):
         labelled.setdefault(k, "history")
     field_of = {}
     for label, words in FIELD_PEOPLE.items():
         for k in instances(syn, [(w, None) for w in words]):
             field_of.setdefault(k, set()).add(label)
     for k, labels in field_of.items():
-        if len(labels) == 1 and k not in history:  # a polymath or a statesman-scientist says nothing about one field
+        if len(labels) == 1:  # a polymath says nothing about one field; history's names keep their label
             labelled.setdefault(k, labels.pop())
     seen, counts, asked = set(), {}, 0
     out_dir = os.path.join(ROOT, ".cache", "train")
