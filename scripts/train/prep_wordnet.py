@@ -23,7 +23,9 @@ wordnet_asked: each common noun's term alone, asked the way a chat prompt asks a
 ASK_FRAMES ("Tell me about hardware."), with the noun's label, src and split. Without them, the head
 read "What is <term>?" by its frame, which MMLU-Pro's short economics items share: "What is lawsuit?",
 "What is hardware?" and "What is factorization?" went to economics. Named instances are not asked
-about (see main).
+about (see main). Also each verb under one domain asked how to do it, in one of HOW_FRAMES ("How do
+I distill?"), labelled by its domain, and the verbs of everyday pursuits (EVERYDAY: cooking, crafts,
+sport, music, ...) as "other" (src "wordnet-other"); their split by the verb's id, as a term's.
 """
 import json
 import os
@@ -81,11 +83,23 @@ FIELD_PEOPLE = {
     "physics": ["physicist", "astronomer", "planet"],
     "psychology": ["psychologist", "psychiatrist"],
 }
+# Everyday pursuits (cooking, crafts, sport, music, travel, ...): their verbs, asked how to do them, are
+# "other". Chat asks "How do I ...?" of chores and hobbies as often as of code, but the rows that ask how
+# to do something were all about code (the FAQs', HumanEval's), so "How do I knit a scarf?" went to
+# computer science (0.95). Their nouns stay out (see DOMAINS).
+EVERYDAY = ["cooking", "music", "sport", "art", "performing_arts", "air_travel", "handicraft", "photography", "driving",
+            "game", "card_game", "riding", "writing", "sewing", "gardening", "dancing", "dance", "fishing", "hunting", "golf",
+            "baseball", "football", "basketball", "tennis", "skating", "skiing", "bowling", "boxing", "wrestling", "chess", "bridge"]
 POS_FILES = {"n": "noun", "v": "verb", "a": "adj", "r": "adv"}
 # Ways of asking about one term; each noun gets one, by a hash of its id, so that no frame goes with a
 # subject. The eval asks the test split's nouns in the first frame and in one left out of this list.
 ASK_FRAMES = ["What is {}?", "Explain {}.", "Tell me about {}.", "What does {} mean?", "Define {}.",
               "Can you explain {} to me?", "I have a question about {}.", "{}?"]
+# Ways of asking how to do something, for verbs: every verb under one domain, the subjects' and the
+# everyday ones, so that the frame itself says nothing (the everyday verbs alone made "How do I lower
+# my cholesterol?" other).
+HOW_FRAMES = ["How do I {}?", "How can I learn to {}?", "What's the best way to {}?", "Any tips on how to {}?",
+              "Can you teach me to {}?", "How should I {}?"]
 
 
 def synsets(tar):
@@ -111,9 +125,9 @@ def definition(gloss):
     return re.sub(r"^\([^)]*\)\s*", "", text)
 
 
-def domain_labels(syn):
+def domain_labels(syn, mapping=DOMAINS):
     """{domain synset key: category} for every topic domain that maps, directly or through hypernyms."""
-    named = {w: label for label, words in DOMAINS.items() for w in words}
+    named = {w: label for label, words in mapping.items() for w in words}
     domains = {o for _, ptrs, _ in syn.values() for s, o in ptrs if s == ";c"}
     out = {}
     for d in domains:
@@ -125,6 +139,22 @@ def domain_labels(syn):
                 break
             frontier = [o for k in frontier for s, o in syn[k][1] if s in ("@", "@i") and o not in seen]
             seen.update(frontier)
+    return out
+
+
+def lemma(word):
+    """A synset's word as text; adjectives may carry a syntactic marker: "galore(ip)"."""
+    return re.sub(r'[(][a-z]+[)]$', '', word).replace('_', ' ')
+
+
+def how_to(syn):
+    """{verb synset key: category} for the verbs under one domain, the everyday ones (EVERYDAY) as "other"."""
+    domain_of = domain_labels(syn, {**DOMAINS, "other": EVERYDAY})
+    out = {}
+    for k, (_, ptrs, _) in syn.items():
+        labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
+        if k.endswith("v") and len(labels) == 1:
+            out[k] = labels.pop()
     return out
 
 
@@ -167,8 +197,7 @@ def main():
     with open(os.path.join(out_dir, "wordnet.jsonl"), "w") as out, open(os.path.join(out_dir, "wordnet_asked.jsonl"), "w") as out_asked:
         for k in sorted(labelled):
             words, _, gloss = syn[k]
-            # Adjectives may carry a syntactic marker: "galore(ip)".
-            term = re.sub(r'[(][a-z]+[)]$', '', words[0]).replace('_', ' ')
+            term = lemma(words[0])
             text = f"{term}: {definition(gloss)}"
             if text.lower() in seen:
                 continue
@@ -183,7 +212,14 @@ def main():
                 frame = ASK_FRAMES[bucket(row_id, len(ASK_FRAMES))]
                 out_asked.write(json.dumps({**row, "id": f"{row_id}:asked", "text": frame.format(term)}) + "\n")
                 asked += 1
-    print(dict(sorted(counts.items())), sum(counts.values()), "asked:", asked)
+        how = 0
+        for k, label in sorted(how_to(syn).items()):
+            row_id = f"wordnet:{k}"
+            frame = HOW_FRAMES[bucket(row_id, len(HOW_FRAMES))]
+            out_asked.write(json.dumps({"id": f"{row_id}:how", "text": frame.format(lemma(syn[k][0][0])), "label": label,
+                                        "src": f"wordnet-{label}", "split": split_of(row_id)}) + "\n")
+            how += 1
+    print(dict(sorted(counts.items())), sum(counts.values()), "asked:", asked, "how-to:", how)
 
 
 if __name__ == "__main__":

