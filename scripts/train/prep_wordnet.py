@@ -142,6 +142,11 @@ def domain_labels(syn, mapping=DOMAINS):
     return out
 
 
+def domains_of(ptrs, domain_of):
+    """The categories of a synset's topic domains (its ";c" pointers) that map."""
+    return {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
+
+
 def lemma(word):
     """A synset's word as text; adjectives may carry a syntactic marker: "galore(ip)"."""
     return re.sub(r'[(][a-z]+[)]$', '', word).replace('_', ' ')
@@ -152,7 +157,7 @@ def how_to(syn):
     domain_of = domain_labels(syn, {**DOMAINS, "other": EVERYDAY})
     out = {}
     for k, (_, ptrs, _) in syn.items():
-        labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
+        labels = domains_of(ptrs, domain_of)
         if k.endswith("v") and len(labels) == 1:
             out[k] = labels.pop()
     return out
@@ -179,7 +184,7 @@ def main():
     domain_of = domain_labels(syn)
     labelled = dict(domain_of)
     for k, (_, ptrs, _) in syn.items():
-        labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
+        labels = domains_of(ptrs, domain_of)
         if len(labels) == 1:  # a term in two categories' domains says nothing about either
             labelled[k] = labels.pop()
     for k in instances(syn, HISTORY_ROOTS):
