@@ -96,12 +96,12 @@ async function category() {
 // one sends the prompt to the wrong specialist, so both counts are reported.
 async function chat() {
   const hand = evalFile<Array<{ prompt: string; accept: string[] }>>('chat-prompts.json');
-  await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', hand.map((r) => ({ text: r.prompt, accept: r.accept })), true);
+  await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', promptRows(hand), true);
   // Questions about one named thing (a product, a drug, a person, a law), and the same frames around
   // made-up names: a name the encoder cannot know should leave the head unsure, not send the prompt
   // to one specialist. Written for this check, never trained or tuned on.
   const named = evalFile<{ named: Array<{ prompt: string; accept: string[] }>; made_up: string[] }>('named-prompts.json');
-  await chatSet('named', 'questions about one named thing (scripts/eval/named-prompts.json)', named.named.map((r) => ({ text: r.prompt, accept: r.accept })), false);
+  await chatSet('named', 'questions about one named thing (scripts/eval/named-prompts.json)', promptRows(named.named), false);
   await unsure('made_up', 'the same frames around made-up names', named.made_up, []);
   // Requests that no exam subject covers (writing, travel, cooking, small talk, chores): written for
   // this check before it was first run, never trained or tuned on. "other" or under the threshold
@@ -110,7 +110,7 @@ async function chat() {
   // "How do I ...?" asked of chores and hobbies (30) and of a subject (18). A dev set: it chose the
   // how-to rows of prep_wordnet.py (docs/EVALUATION.md), so it is not held out.
   const howto = evalFile<Array<{ prompt: string; accept: string[] }>>('howto-prompts.json');
-  await chatSet('howto_dev', 'how-to questions, dev (scripts/eval/howto-prompts.json)', howto.map((r) => ({ text: r.prompt, accept: r.accept })), false);
+  await chatSet('howto_dev', 'how-to questions, dev (scripts/eval/howto-prompts.json)', promptRows(howto), false);
   const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
   if (!external) console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
   else for (const split of ['dev', 'test']) {
@@ -132,6 +132,11 @@ async function chat() {
     await chatSet(key, `WordNet nouns, test split, as "${frame}"`,
       terms.map((r) => ({ text: frame.replace('<term>', r.text.slice(0, r.text.indexOf(': '))), accept: [r.label.replace(/ /g, '_')] })), false);
   }
+}
+
+/** A hand-written check set's prompts as the rows chatSet scores. */
+function promptRows(prompts: Array<{ prompt: string; accept: string[] }>) {
+  return prompts.map((r) => ({ text: r.prompt, accept: r.accept }));
 }
 
 /** A hand-written check set committed beside this script. */

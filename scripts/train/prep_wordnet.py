@@ -157,8 +157,8 @@ def how_to(syn):
     domain_of = domain_labels(syn, {**DOMAINS, "other": EVERYDAY})
     out = {}
     for k, (_, ptrs, _) in syn.items():
-        labels = domains_of(ptrs, domain_of)
-        if k.endswith("v") and len(labels) == 1:
+        labels = domains_of(ptrs, domain_of) if k.endswith("v") else ()
+        if len(labels) == 1:
             out[k] = labels.pop()
     return out
 
