@@ -142,9 +142,16 @@ def domain_labels(syn, mapping=DOMAINS):
     return out
 
 
-def domains_of(ptrs, domain_of):
-    """The categories of a synset's topic domains (its ";c" pointers) that map."""
-    return {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of}
+def single_domain(syn, domain_of, pos=""):
+    """{synset key: category} for the synsets (of one part of speech, by its key's last letter) whose
+    topic domains (";c" pointers) map to exactly one category: a term in two categories' domains says
+    nothing about either."""
+    out = {}
+    for k, (_, ptrs, _) in syn.items():
+        labels = {domain_of[o] for s, o in ptrs if s == ";c" and o in domain_of} if k.endswith(pos) else ()
+        if len(labels) == 1:
+            out[k] = labels.pop()
+    return out
 
 
 def lemma(word):
@@ -154,13 +161,7 @@ def lemma(word):
 
 def how_to(syn):
     """{verb synset key: category} for the verbs under one domain, the everyday ones (EVERYDAY) as "other"."""
-    domain_of = domain_labels(syn, {**DOMAINS, "other": EVERYDAY})
-    out = {}
-    for k, (_, ptrs, _) in syn.items():
-        labels = domains_of(ptrs, domain_of) if k.endswith("v") else ()
-        if len(labels) == 1:
-            out[k] = labels.pop()
-    return out
+    return single_domain(syn, domain_labels(syn, {**DOMAINS, "other": EVERYDAY}), pos="v")
 
 
 def instances(syn, roots_by):
@@ -182,11 +183,7 @@ def main():
     with pinned_deb_data(DEB, DEB_SHA256, f"see the top of {os.path.relpath(__file__, ROOT)} for the apt-get download line") as tar:
         syn = synsets(tar)
     domain_of = domain_labels(syn)
-    labelled = dict(domain_of)
-    for k, (_, ptrs, _) in syn.items():
-        labels = domains_of(ptrs, domain_of)
-        if len(labels) == 1:  # a term in two categories' domains says nothing about either
-            labelled[k] = labels.pop()
+    labelled = {**domain_of, **single_domain(syn, domain_of)}
     for k in instances(syn, HISTORY_ROOTS):
         labelled.setdefault(k, "history")
     field_of = {}
