@@ -111,6 +111,11 @@ async function chat() {
   // how-to rows of prep_wordnet.py (docs/EVALUATION.md), so it is not held out.
   const howto = evalFile<Array<{ prompt: string; accept: string[] }>>('howto-prompts.json');
   await chatSet('howto_dev', 'how-to questions, dev (scripts/eval/howto-prompts.json)', promptRows(howto), false);
+  // Programming requests as people type them (write, fix, explain, "How do I ...?", across languages
+  // and tools). A dev set, written to judge what rows for everyday questions cost code
+  // (docs/EVALUATION.md), so it is not held out.
+  const code = evalFile<Array<{ prompt: string; accept: string[] }>>('code-prompts.json');
+  await chatSet('code_dev', 'programming requests, dev (scripts/eval/code-prompts.json)', promptRows(code), false);
   const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
   if (!external) console.log('\nchat, external: skipped (run scripts/train/prep_chat.py)');
   else for (const split of ['dev', 'test']) {
