@@ -272,6 +272,25 @@ async function pii() {
     piiReport[split] = { precision: p, recall: rc, f1: f };
     console.log(`${''.padEnd(split.length + 3)}${'micro'.padEnd(15)}${p.toFixed(3).padStart(7)}${rc.toFixed(3).padStart(8)}${f.toFixed(3).padStart(7)}${String(all.tp + all.fn).padStart(9)}`);
   }
+  // Programming requests name languages and tools, not people or places; a PERSON or LOCATION there
+  // moves the prompt off a model that may not receive PII (models[].pii_allowed).
+  const code = evalFile<Array<{ prompt: string }>>('code-prompts.json').map((r) => r.prompt);
+  await namesIn('pii_code_dev', 'programming requests, dev (scripts/eval/code-prompts.json)', code);
+  const coding = jsonl<{ text: string; topic: string }>('chat_external.jsonl')?.filter((r) => r.topic === 'coding');
+  if (coding) await namesIn('pii_code_external', 'programming requests from chatterbot-corpus', coding.map((r) => r.text));
+}
+
+/** Counts the prompts in which the PII detectors find a PERSON or a LOCATION; each goes to --errors. */
+async function namesIn(key: string, title: string, prompts: string[]) {
+  let n = 0;
+  for (const text of prompts) {
+    const found = (await clf.analyze(text)).pii.entities.filter((e) => e.type === 'PERSON' || e.type === 'LOCATION');
+    if (found.length === 0) continue;
+    n++;
+    errors.push({ task: key, text, spurious: found.map((e) => `${e.type}:${e.text}`) });
+  }
+  report[key] = { with_names: n, n: prompts.length };
+  console.log(`${title}: a PERSON or LOCATION in ${n} of ${prompts.length}`);
 }
 
 const pct = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];

@@ -9,6 +9,7 @@ uses). `ignore` marks filled values of types outside the evaluated set (organiza
 detector is neither rewarded nor punished there.
 
     python3 -m pip download --no-deps -d .cache/wheels presidio-evaluator==0.3.2
+    npm pack linguist-languages@9.5.0 --pack-destination .cache/npm
     PYTHONPATH=.cache/py python3 scripts/train/prep_pii.py
 """
 import csv
@@ -19,10 +20,12 @@ import os
 import random
 import re
 import sys
+import tarfile
 import zipfile
 from datetime import date, datetime, timedelta
 
 from faker import Faker
+from pinned import pinned_bytes  # beside this script
 from prep_mmlu import bucket  # beside this script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -128,6 +131,41 @@ NEGATIVES = [
     "Order the planets by distance from the Sun.", "How many calories are in a banana?",
 ]
 NEG_WORDS = ["Monday", "January", "Python", "Excel", "Christmas", "Google Docs", "Windows", "PostgreSQL", "Docker", "Spotify"]
+
+
+# Programming languages by name in requests as people type them. The tagger took "Go", "Rust" and
+# "Kotlin" for people and places ("implement binary search in Go": PERSON), and a detection moves a
+# coding prompt off a model that may not receive personal data. The names are GitHub Linguist's
+# (the npm package linguist-languages, MIT), all 560 of type "programming": Ada, Julia and Ruby are
+# also people's names, and here they are languages.
+LANGUAGES = ("linguist-languages-9.5.0.tgz", "395ac8b6c5df87b6d0a92b7557c4046685f5b00e6abeaecbb6945195eb233c8d")
+CODE_TEMPLATES = [
+    "How do I read a file line by line in {lang}?", "Write a {lang} function that checks if a number is prime.",
+    "Is {lang} a good first language?", "What's the difference between {lang} and {other}?",
+    "Port this snippet from {lang} to {other}.", "Why does my {lang} program crash on startup?",
+    "Show me a hello world in {lang}.", "Explain closures in {lang} with an example.",
+    "What is the best testing framework for {lang}?", "How do I install {lang} on my laptop?",
+    "Can you review my {lang} code for style issues?", "Parse a CSV file in {lang}.",
+    "Which is faster, {lang} or {other}?", "I'm learning {lang}, what should I build first?",
+    "Convert this loop to idiomatic {lang}.", "How are errors handled in {lang}?",
+]
+
+
+def language_rows(n=800):
+    blob = pinned_bytes(os.path.join(ROOT, ".cache", "npm", LANGUAGES[0]), LANGUAGES[1],
+                        "run: npm pack linguist-languages@9.5.0 --pack-destination .cache/npm")
+    names = []
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tgz:
+        for member in sorted(tgz.getmembers(), key=lambda m: m.name):
+            if member.name.startswith("package/data/") and member.name.endswith(".js"):
+                source = tgz.extractfile(member).read().decode()
+                name = re.search(r"name: '([^'\\]+)',", source)
+                if "type: 'programming'" in source and name:
+                    names.append(name.group(1))
+    # Its own generator: the rows above stay as they were.
+    rng = random.Random(23)
+    return [{"text": rng.choice(CODE_TEMPLATES).format(lang=a, other=b), "spans": [], "ignore": []}
+            for a, b in (rng.sample(names, 2) for _ in range(n))]
 
 
 def fill(template, values):
@@ -242,7 +280,7 @@ def train_rows(n=9000):
     pool = [r["text"][:300] for r in mmlu if r["split"] == "train"]
     random.shuffle(pool)
     rows += [{"text": t, "spans": [], "ignore": []} for t in pool[:1500]]
-    return rows
+    return rows + language_rows()
 
 
 def unescape(template):

@@ -685,7 +685,8 @@ def pii():
         if best is None or sum(f1.values()) > best[0]:
             best = (sum(f1.values()), c, clf, f1)
     _, c, clf, f1 = best
-    meta = {"data": "synthetic sentences: scripts/train/prep_pii.py templates + Faker values (25 locales) + MMLU-Pro negatives",
+    meta = {"data": "synthetic sentences: scripts/train/prep_pii.py templates + Faker values (25 locales) + MMLU-Pro negatives "
+                    "+ programming requests naming linguist-languages 9.5.0's languages",
             "features": f"hidden states ({x.shape[1] - FEATS}) + {FEATS} surface features (token-head.ts tokenFeatures)", "C": c,
             "tokens": int(len(y)), "train_token_accuracy": round(float((clf.predict(x) == y).mean()), 4),
             "dev_token_f1": f1}
