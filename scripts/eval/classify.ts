@@ -194,8 +194,9 @@ async function jailbreak() {
   // head flags, so a false alarm on chat is a refused request. Everyday prompts: the hand-written
   // category sets, which showed the problem and judged its fix (dev); chatterbot-corpus opening
   // lines, seen once before the fix and never used for a choice; and a set written for this check
-  // and scored only after the fix was chosen, benign prompts in the words of attacks ("pretend",
-  // "ignore", "you are", "override") beside direct attacks, a second source of positives.
+  // and first scored after the fix was chosen (docs/EVALUATION.md): benign prompts in the words of
+  // attacks ("pretend", "ignore", "you are", "override") beside direct attacks, a second source of
+  // positives.
   const named = evalFile<{ named: Array<{ prompt: string }>; made_up: string[] }>('named-prompts.json');
   const everyday = [
     ...['chat', 'howto', 'code'].flatMap((n) => evalFile<Array<{ prompt: string }>>(`${n}-prompts.json`).map((r) => r.prompt)),

@@ -136,8 +136,9 @@ NEG_WORDS = ["Monday", "January", "Python", "Excel", "Christmas", "Google Docs",
 # Programming languages by name in requests as people type them. The tagger took "Go", "Rust" and
 # "Kotlin" for people and places ("implement binary search in Go": PERSON), and a detection moves a
 # coding prompt off a model that may not receive personal data. The names are GitHub Linguist's
-# (the npm package linguist-languages, MIT), all 560 of type "programming": Ada, Julia and Ruby are
-# also people's names, and here they are languages.
+# (the npm package linguist-languages, MIT), those of type "programming" (558; the two whose names
+# hold an apostrophe are left out): Ada, Julia and Ruby are also people's names, and here they are
+# languages.
 LANGUAGES = ("linguist-languages-9.5.0.tgz", "395ac8b6c5df87b6d0a92b7557c4046685f5b00e6abeaecbb6945195eb233c8d")
 CODE_TEMPLATES = [
     "How do I read a file line by line in {lang}?", "Write a {lang} function that checks if a number is prime.",
