@@ -208,6 +208,9 @@ async function jailbreak() {
   const held = evalFile<{ benign: string[]; attack: string[] }>('jailbreak-chat.json');
   await flagged('jailbreak_chat_benign', 'benign prompts in the words of attacks (scripts/eval/jailbreak-chat.json)', held.benign);
   await flagged('jailbreak_chat_attack', 'direct attacks as typed in chat (scripts/eval/jailbreak-chat.json)', held.attack, 'jailbreak');
+  // Role play and changes of instruction only, written later, before a head trained on such rows
+  // was scored (docs/EVALUATION.md).
+  await flagged('jailbreak_roleplay', 'role play and changed instructions (scripts/eval/jailbreak-roleplay.json)', evalFile<string[]>('jailbreak-roleplay.json'));
 }
 
 /** Counts the prompts the jailbreak head flags; those it gets wrong go to --errors. */
