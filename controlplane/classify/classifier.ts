@@ -154,9 +154,10 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const t2 = performance.now();
 
     const emb = pooled(encoded);
-    // The category head's neighbour vote runs in onnxruntime's thread while the other heads run
-    // here; it is awaited after them. (The catch only marks a rejection handled if a head below
-    // throws first; the await still sees it.)
+    // The category head's neighbour vote is started here and awaited after the other heads.
+    // onnxruntime-node runs a session on this thread, at the event loop's next turn, so the vote
+    // does not overlap them. (The catch only marks a rejection handled if a head below throws
+    // first; the await still sees it.)
     const vote = s.categoryVote?.votes([emb]);
     vote?.catch(() => undefined);
     // The prompt's TF-IDF vector serves the head's logits and the word-piece vote alike.
