@@ -5,6 +5,9 @@
 # The same image runs the demo backends (`switchyard demo-llm ...`, manifests/demo).
 
 ARG NODE_IMAGE=node:20-bookworm-slim
+# GPU image (manifests/overlays/gpu): --build-arg GPU=true adds the CUDA execution provider, with
+# CUDA and cuDNN, from PyPI (about 2.6 GB more). The NVIDIA container runtime supplies the driver.
+ARG GPU=false
 
 # ---- build: dependencies, the wasm filter, type check, models ---------------------------------------
 FROM ${NODE_IMAGE} AS build
@@ -21,6 +24,13 @@ RUN npx tsc -p tsconfig.json --noEmit
 # Classifier models (every encoder inference.model can name) are baked in at build time: pods then
 # start without network access to a model hub, and a rollout cannot change models behind a fixed tag.
 RUN SWITCHYARD_MODELS_DIR=/opt/switchyard/models node bin/switchyard.js models pull --all
+# The GPU image's provider; its load check runs here too and tells a library that does not load
+# (the build fails) from a build machine without a GPU (fine).
+ARG GPU
+RUN if [ "$GPU" = "true" ]; then \
+      apt-get update && apt-get install -y --no-install-recommends python3-pip \
+      && SWITCHYARD_MODELS_DIR=/opt/switchyard/models node bin/switchyard.js gpu install; \
+    fi
 # Runtime needs only production dependencies (tsx runs the TypeScript sources).
 RUN npm prune --omit=dev --no-audit --no-fund \
  && rm -rf test docs scripts/k8s manifests .cache

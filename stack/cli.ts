@@ -8,6 +8,7 @@ import { createTracing } from '../controlplane/telemetry/tracing.ts';
 import { openStore } from './store-flags.ts';
 import { startDemoLLM } from '../demo/llm.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, parseFlags, portFlag, runUntilStopped, UsageError, type Command } from './command.ts';
+import { gpu, USAGE as GPU_USAGE } from './gpu.ts';
 import { models, USAGE as MODELS_USAGE } from './models.ts';
 import { up, USAGE as UP_USAGE } from './up.ts';
 
@@ -64,6 +65,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   models: { usage: MODELS_USAGE, run: models },
+  gpu: { usage: GPU_USAGE, run: gpu },
   'demo-llm': {
     usage: DEMO_LLM_USAGE,
     async run(args) {

@@ -129,9 +129,8 @@ export class Encoder {
         session = await ort.InferenceSession.create(model, { ...base, executionProviders: ['cuda'] });
         provider = 'cuda';
       } catch (err) {
-        const why = `CUDA execution provider unavailable: ${(err as Error).message.split('\n')[0]}. ` +
-          'It needs an NVIDIA GPU, CUDA 12 + cuDNN 9, and onnxruntime-node installed with its CUDA binaries ' +
-          '(ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js; see README, GPU)';
+        const why = `CUDA execution provider unavailable: ${cudaReason(err as Error)}. ` +
+          'It needs an NVIDIA GPU with its driver and the CUDA provider for onnxruntime-node (`switchyard gpu install`; see README, GPU)';
         if (device === 'cuda') throw new DeviceUnavailableError(`${why}; set device to "cpu" or "auto" to run on CPU`);
         (opts.warn ?? console.warn)(`classifier: ${why}; falling back to CPU`);
       }
@@ -230,6 +229,11 @@ export class Encoder {
       return seq;
     });
   }
+}
+
+// onnxruntime's CUDA errors start with a source path and a C++ signature; the reason is in the middle.
+function cudaReason(err: Error): string {
+  return err.message.match(/CUDA failure \d+: [^;\n]*/)?.[0].trim() ?? err.message.split('\n')[0];
 }
 
 export function meanPoolNormalized(states: Float32Array, tokens: number, hidden: number): Float32Array {

@@ -163,7 +163,7 @@ test('a batch is bounded by padded tokens: short prompts run sixteen together, l
 test('device selection: cuda without a CUDA build fails clearly, auto falls back with a warning', async () => {
   const cudaBundled = ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
   if (cudaBundled) return; // a GPU build: nothing to assert about the fallback here
-  await assert.rejects(Encoder.create({ modelDir: modelDir(), device: 'cuda' }), (e: Error) => e instanceof DeviceUnavailableError && /set device to "cpu" or "auto"/.test(e.message));
+  await assert.rejects(Encoder.create({ modelDir: modelDir(), device: 'cuda' }), (e: Error) => e instanceof DeviceUnavailableError && /^CUDA execution provider unavailable: .*`switchyard gpu install`.*set device to "cpu" or "auto"/.test(e.message));
   const warnings: string[] = [];
   const enc = await Encoder.create({ modelDir: modelDir(), device: 'auto', intraOpThreads: 1, warn: (m) => warnings.push(m) });
   assert.equal(enc.provider, 'cpu');

@@ -127,6 +127,9 @@ describe('gpu overlay', () => {
     assert.equal(spec.containers[0].resources.requests['nvidia.com/gpu'], '1');
     assert.ok(spec.tolerations.some((t: { key: string }) => t.key === 'nvidia.com/gpu'));
     assert.ok(Object.keys(spec.nodeSelector).some((k) => k.startsWith('nvidia.com/gpu')));
+    // The GPU build of the image (Dockerfile, GPU=true): the base image has no CUDA provider.
+    assert.equal(spec.containers[0].image, 'switchyard/controlplane:0.1.0-gpu');
+    assert.ok(spec.containers[0].env.some((e: { name: string; value: string }) => e.name === 'CUDA_CACHE_PATH' && e.value.startsWith('/tmp/')));
     // Everything from the base survives the patch.
     assert.equal(spec.containers[0].securityContext.readOnlyRootFilesystem, true);
     assert.equal(spec.containers[0].readinessProbe.httpGet.path, '/readyz');

@@ -39,7 +39,7 @@ describe('switchyard CLI', () => {
   it('rejects an unknown command with exit 2, listing the commands', () => {
     const run = switchyard('launch');
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /unknown command "launch" \(commands: up, controlplane, models, demo-llm\)/);
+    assert.match(run.stderr, /unknown command "launch" \(commands: up, controlplane, models, gpu, demo-llm\)/);
   });
 
   it('rejects a bad port and equal ports with exit 2', () => {
@@ -87,6 +87,18 @@ describe('switchyard CLI', () => {
     const allAndOne = switchyard('models', 'pull', '--all', '--model', 'x');
     assert.equal(allAndOne.status, 2);
     assert.match(allAndOne.stderr, /give either --model or --all, not both/);
+  });
+
+  it('gpu: usage errors exit 2 and name the subcommand it expects', () => {
+    const none = switchyard('gpu');
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /^switchyard gpu: missing subcommand \(expected install\)\nusage: switchyard gpu install \[--force\]\n$/);
+    const other = switchyard('gpu', 'remove');
+    assert.equal(other.status, 2);
+    assert.match(other.stderr, /^switchyard gpu: unknown subcommand "remove" \(expected install\)/);
+    const flag = switchyard('gpu', 'install', '--cuda', '11');
+    assert.equal(flag.status, 2);
+    assert.match(flag.stderr, /^switchyard gpu install: Unknown option '--cuda'/);
   });
 
   it('up serves routed requests, prints one ready line, and stops cleanly on SIGTERM', async () => {
