@@ -37,7 +37,7 @@ export async function gpu(args: string[]): Promise<number> {
       console.log(`switchyard: installed, but this machine cannot run it: ${err.message}`);
       return EXIT_OK;
     }
-    console.error(`switchyard gpu: the provider was installed but does not load: ${err.message}`);
+    console.error(`switchyard gpu: the provider is installed but does not load (onnxruntime's log above names the library): ${err.message}. \`switchyard gpu install --force\` installs it again`);
     return EXIT_FAILURE;
   }
 }

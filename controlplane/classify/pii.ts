@@ -89,6 +89,17 @@ function phoneValid(m: string, text: string, start: number): boolean {
   return PHONE_CONTEXT_BEFORE.test(text.slice(Math.max(0, start - 40), start)) || PHONE_CONTEXT_AFTER.test(text.slice(start + m.length, start + m.length + 30));
 }
 
+// Twelve-digit card numbers are Maestro's (issuer prefixes 50 and 56 to 69); twelve digits that pass
+// Luhn are one number in ten, so those count only with a card word just before them.
+const CARD_CONTEXT_BEFORE = /\b(?:card|cards|maestro|debit|credit)\b[^\d\n]{0,16}$/i;
+
+function cardValid(m: string, text: string, start: number): boolean {
+  const d = m.replace(/\D/g, '');
+  if (!luhnValid(d)) return false;
+  if (d.length >= 13 && d.length <= 19) return true;
+  return d.length === 12 && /^(?:50|5[6-9]|6\d)/.test(d) && CARD_CONTEXT_BEFORE.test(text.slice(Math.max(0, start - 30), start));
+}
+
 const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 
 const RECOGNIZERS: Recognizer[] = [
@@ -97,7 +108,7 @@ const RECOGNIZERS: Recognizer[] = [
   // Bare host names only with a common top-level domain: "config.yaml" or "Node.js" are file and
   // product names, "shop.example.com/cart" is a link.
   { type: 'URL', score: 0.7, pattern: /\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:com|org|net|edu|gov|io|co|biz|info|app|dev|ai|me|eu|uk|de|fr|nl|us|ca|au)\b(?:\/[^\s<>"'`]*[^\s<>"'`.,;:!?)\]])?/gi },
-  { type: 'CREDIT_CARD', score: 1, pattern: /\b(?:\d[ -]?){12,18}\d\b/g, validate: (m) => { const d = m.replace(/\D/g, ''); return d.length >= 13 && d.length <= 19 && luhnValid(d); } },
+  { type: 'CREDIT_CARD', score: 1, pattern: /\b(?:\d[ -]?){11,18}\d\b/g, validate: cardValid },
   { type: 'IBAN_CODE', score: 1, pattern: /\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b/g, validate: ibanValid },
   { type: 'US_SSN', score: 0.85, pattern: /\b\d{3}-\d{2}-\d{4}\b|\b\d{3} \d{2} \d{4}\b/g, validate: ssnValid },
   { type: 'IP_ADDRESS', score: 0.95, pattern: /\b(?:\d{1,3}\.){3}\d{1,3}\b|\b(?:[0-9a-f]{1,4}:){7}[0-9a-f]{1,4}\b|\b(?:[0-9a-f]{1,4}:){1,6}:(?:[0-9a-f]{1,4})?\b/gi, validate: ipValid },
@@ -107,9 +118,10 @@ const RECOGNIZERS: Recognizer[] = [
   // a ratio or a verse).
   { type: 'DATE_TIME', score: 0.7, pattern: /\b(?:(?:1[0-2]|0?[1-9])(?::[0-5]\d)? ?(?:[ap]m\b|[ap]\.m\.)|(?<=\b(?:at|by|from|until|till|before|after|to|around) )(?:[01]?\d|2[0-3]):[0-5]\d\b)/gi },
   // After dates, so that 12.03.2020 stays a date. Groups of digits split by one space, dot or dash,
-  // optionally led by +country code and an (area code).
+  // optionally led by +country code and an (area code). A comma before one is a list's
+  // ("Office,026 505 59 18-Fax") unless a digit precedes it ("3,456").
   { type: 'PHONE_NUMBER', score: 0.75, validate: phoneValid,
-    pattern: /(?<![\w+.,/-]|\d[ ./-])(?:\+\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ ./-]\d{2,8}){0,4}(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w]|[.,/-]\d|[ .-]\d)/g },
+    pattern: /(?<![\w+./-]|\d,|\d[ ./-])(?:\+\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,12}(?:[ ./-]\d{2,8}){0,4}(?: ?(?:x|ext\.?) ?\d{1,5})?(?![\w]|[.,/-]\d|[ .-]\d)/g },
 ];
 
 /** Pattern-and-validator entities, overlapping matches resolved in favour of the earlier recognizer. */

@@ -19,6 +19,15 @@ test('credit cards need a valid checksum', () => {
   assert.deepEqual(types('card 4111 1111 1111 1112 please'), []);
 });
 
+test('twelve-digit Maestro numbers count after a card word, and only with a Maestro prefix and a valid checksum', () => {
+  assert.deepEqual(types('My card 502046808825 is expiring'), [['CREDIT_CARD', '502046808825']]);
+  assert.deepEqual(types('last 10 transactions of debit card no. 6763 5273 2934'), [['CREDIT_CARD', '6763 5273 2934']]);
+  // The same digits without a card word are an order number; a Visa prefix has no twelve-digit cards.
+  assert.deepEqual(types('order 502046808825 shipped'), []);
+  assert.deepEqual(types('card 411111111117'), []);
+  assert.deepEqual(types('card 502046808826'), []);
+});
+
 test('structured types with offsets into the text', () => {
   const text = 'Mail jane.doe@example.co.uk, call (415) 555-0134, SSN 123-45-6789, host 10.0.0.12, see https://example.com/x?y=1, on 2024-03-05.';
   const found = findStructuredPii(text);
@@ -45,6 +54,9 @@ test('phone numbers: international shapes with a phone word, North American shap
   assert.deepEqual(phone('Support: 415-555-0134 x204'), ['415-555-0134 x204']);
   assert.deepEqual(phone('He scored 84 23 30 in three rounds; 123 4567 is a lot.'), []);
   assert.deepEqual(phone('call 123'), []);
+  // A list of numbers split by commas, as an address block writes them; a thousands comma is no start.
+  assert.deepEqual(phone('026 505 59 18-Office,026 505 59 18-Fax'), ['026 505 59 18', '026 505 59 18']);
+  assert.deepEqual(phone('phone total: 4,560 120 33'), []);
 });
 
 test('dates, times of day and links', () => {
