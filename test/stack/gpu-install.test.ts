@@ -105,6 +105,8 @@ test('a cached wheel whose checksum differs is refused, naming the file and both
   assert.throws(() => installCuda({ cacheDir: f.cacheDir, manifest: f.manifest, target: f.target, platform: LINUX }),
     (e: unknown) => e instanceof GpuInstallError && e.code === 'checksum_mismatch' &&
       e.message === `${join(f.wheels, 'cudart.whl')}: sha256 ${actual}, expected ${f.manifest.wheels[1].sha256} (scripts/gpu/manifest.json); delete the file to download it again`);
+  // Nothing was unpacked: the provider's wheel came first and verified, but the set did not.
+  assert.ok(!existsSync(join(f.target.dir, 'libonnxruntime_providers_cuda.so')));
   assert.ok(!existsSync(join(f.target.dir, 'cuda', 'installed.json')), 'a failed install is not marked installed');
 });
 
