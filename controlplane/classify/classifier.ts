@@ -11,7 +11,7 @@ import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { LexicalVote } from './lexical-vote.ts';
 import { mixVotes, NeighbourVote } from './neighbours.ts';
-import { findStructuredPii, mergeEntities, type PiiEntity } from './pii.ts';
+import { findStructuredPii, findTitledNames, mergeEntities, mergeTitledNames, type PiiEntity } from './pii.ts';
 import { TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
 
@@ -186,7 +186,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const learned = s.tokenHead
       ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))
       : [];
-    const entities = addCountries(mergeEntities(findStructuredPii(text), dedupe(learned, text)), text);
+    const entities = addCountries(mergeEntities(findStructuredPii(text), mergeTitledNames(findTitledNames(text), dedupe(learned, text), text)), text);
     const tPii = performance.now();
 
     mixVotes(cp, [

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { addCountries } from '../../controlplane/classify/countries.ts';
-import { findStructuredPii, ibanValid, luhnValid, mergeEntities } from '../../controlplane/classify/pii.ts';
+import { findStructuredPii, findTitledNames, ibanValid, luhnValid, mergeEntities, mergeTitledNames } from '../../controlplane/classify/pii.ts';
 
 const types = (t: string) => findStructuredPii(t).map((e) => [e.type, e.text]);
 
@@ -87,4 +87,26 @@ test('country names are LOCATION where nothing else covers them, written as name
   assert.deepEqual(addCountries(covered, 'Denmark 6330'), covered);
   assert.deepEqual(addCountries([{ type: 'PERSON', start: 3, end: 9, text: 'Brazil', score: 0.7 }], 'In Brazil they sing').map((e) => [e.type, e.text]), [['LOCATION', 'Brazil']]);
   assert.deepEqual(addCountries([{ type: 'PERSON', start: 0, end: 11, text: 'Georgia Lee', score: 0.7 }], 'Georgia Lee').map((e) => e.type), ['PERSON']);
+});
+
+test('a name after a title is a PERSON: up to four name words and the particles between them', () => {
+  const names = (t: string) => findTitledNames(t).map((e) => [e.text, t.slice(e.start, e.end), e.type]);
+  assert.deepEqual(names('Ms. Stefania Trevisani Suite 453 Slovenčeva 62'), [['Stefania Trevisani', 'Stefania Trevisani', 'PERSON']]);
+  assert.deepEqual(names('directed by Dr. Louelle van den Brandhof, 1956'), [['Louelle van den Brandhof', 'Louelle van den Brandhof', 'PERSON']]);
+  assert.deepEqual(names('Mr Smith and Mrs. Jones met Prof. Ada Lovelace.').map((n) => n[0]), ['Smith', 'Jones', 'Ada Lovelace']);
+  // Drive, not doctor; a pronoun or a lower-case word is no name; Miss and Sir are words as often as titles.
+  assert.deepEqual(names('12 Main Dr. Springfield, IL'), []);
+  assert.deepEqual(names('Dr. I need help, Ms. the list'), []);
+  assert.deepEqual(names('Things I Miss About Home. Yes Sir, Thanks'), []);
+});
+
+test('a learned span over a titled name keeps only what follows the name', () => {
+  const text = 'Ms. Ljudevit Babić Suite 470 2017 Wolmarans St';
+  const titled = findTitledNames(text);
+  const place = { type: 'LOCATION', start: 4, end: 28, text: text.slice(4, 28), score: 0.8 };
+  const elsewhere = { type: 'LOCATION', start: 34, end: 46, text: text.slice(34, 46), score: 0.8 };
+  assert.deepEqual(mergeTitledNames(titled, [place, elsewhere], text).map((e) => [e.type, e.text]),
+    [['PERSON', 'Ljudevit Babić'], ['LOCATION', 'Suite 470'], ['LOCATION', 'Wolmarans St']]);
+  // A learned span that is only the name goes.
+  assert.deepEqual(mergeTitledNames(titled, [{ type: 'LOCATION', start: 4, end: 18, text: 'Ljudevit Babić', score: 0.8 }], text).map((e) => e.type), ['PERSON']);
 });
