@@ -141,7 +141,7 @@ export function findStructuredPii(text: string): PiiEntity[] {
 
 // A name after a title ("Ms. Stefania Trevisani", "Dr. Hanson") is a person's, whatever the tagger
 // reads it as: unfamiliar names were tagged as places, or not at all. "Dr" is also Drive, so after
-// a capitalized word or a number ("12 Main Dr. Springfield") it is not a title.
+// a house number and a street's name ("12 Main Dr. Springfield") it is not a title.
 const TITLE = /(?<![\p{L}\d.])(Mr|Mrs|Ms|Mx|Dr|Prof|Mme|Mlle|Herr|Frau)\.?[ \t]+/gu;
 const NAME_WORD = /^\p{Lu}[\p{L}'’-]+$/u;
 const NAME_PARTICLE = new Set(['van', 'von', 'de', 'der', 'den', 'da', 'di', 'du', 'del', 'della', 'la', 'le', 'bin', 'ibn', 'al']);
@@ -153,7 +153,7 @@ const WORD_AFTER = /[ \t]*([\p{L}'’-]+)/uy;
 export function findTitledNames(text: string): PiiEntity[] {
   const out: PiiEntity[] = [];
   for (const m of text.matchAll(TITLE)) {
-    if (m[1] === 'Dr' && /(?:\p{Lu}\p{L}*|\d+)[ \t]+$/u.test(text.slice(Math.max(0, m.index! - 30), m.index!))) continue;
+    if (m[1] === 'Dr' && /\d+[ \t]+(?:\p{Lu}\p{L}*[ \t]+){0,3}$/u.test(text.slice(Math.max(0, m.index! - 40), m.index!))) continue;
     const start = m.index! + m[0].length;
     let end = start;
     WORD_AFTER.lastIndex = start;

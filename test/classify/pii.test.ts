@@ -96,6 +96,7 @@ test('a name after a title is a PERSON: up to four name words and the particles 
   assert.deepEqual(names('Mr Smith and Mrs. Jones met Prof. Ada Lovelace.').map((n) => n[0]), ['Smith', 'Jones', 'Ada Lovelace']);
   // Drive, not doctor; a pronoun or a lower-case word is no name; Miss and Sir are words as often as titles.
   assert.deepEqual(names('12 Main Dr. Springfield, IL'), []);
+  assert.deepEqual(names('Ask Dr. Smith about it').map((n) => n[0]), ['Smith']);
   assert.deepEqual(names('Dr. I need help, Ms. the list'), []);
   assert.deepEqual(names('Things I Miss About Home. Yes Sir, Thanks'), []);
 });
