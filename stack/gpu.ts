@@ -2,10 +2,11 @@
 // check that the encoder loads on it, which tells a broken install (a library that does not load)
 // from a machine that has no usable GPU (building an image on a CPU machine is fine).
 import { Encoder, DeviceUnavailableError } from '../controlplane/classify/encoder.ts';
-import { DEFAULT_MODEL, modelDirOf } from '../controlplane/classify/paths.ts';
+import { modelDirOf } from '../controlplane/classify/paths.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { installCuda } from '../scripts/gpu/install.mjs';
+import { loadManifest } from '../scripts/models/pull.mjs';
 import { EXIT_FAILURE, EXIT_OK, parseFlags, UsageError } from './command.ts';
 
 export const USAGE = 'switchyard gpu install [--force]';
@@ -20,8 +21,9 @@ export async function gpu(args: string[]): Promise<number> {
   const flags = parseFlags('gpu install', rest, { force: { type: 'boolean' } });
   const { dir, installed } = installCuda({ force: flags.force, log: progress });
   console.log(`switchyard: CUDA execution provider ${installed ? 'installed in' : 'already present in'} ${dir}`);
-  const modelDir = modelDirOf(DEFAULT_MODEL);
-  if (!existsSync(join(modelDir, 'model.onnx'))) {
+  // Any pulled encoder will do for the check.
+  const modelDir = Object.keys(loadManifest().models).map((name) => modelDirOf(name)).find((dir) => existsSync(join(dir, 'model.onnx')));
+  if (modelDir === undefined) {
     console.log('switchyard: no encoder model pulled yet, so the GPU was not tried (`switchyard models pull`, then run this again)');
     return EXIT_OK;
   }
