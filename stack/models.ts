@@ -26,7 +26,8 @@ export async function models(args: string[]): Promise<number> {
   if (flags.all && (flags['from-dir'] !== undefined || flags['from-jar'] !== undefined)) {
     throw new UsageError('switchyard models pull: --from-dir and --from-jar hold one model; name it with --model instead of --all');
   }
-  const names = flags.all ? Object.keys(loadManifest().models) : [flags.model];
+  // A variant runs another entry's files, so --all fetches each set of files once.
+  const names = flags.all ? Object.entries(loadManifest().models).filter(([, spec]) => !('files_of' in spec)).map(([name]) => name) : [flags.model];
   for (const name of names) {
     const { dir, fetched } = pullModel({ name, fromDir: flags['from-dir'], fromJar: flags['from-jar'], force: flags.force, log: progress });
     console.log(`switchyard: encoder model ${fetched ? 'installed in' : 'already present in'} ${dir}`);

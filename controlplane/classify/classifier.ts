@@ -226,12 +226,10 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);
         const tokenPath = join(headsDir, 'pii-token.json');
         const tokenHead = existsSync(tokenPath) ? TokenHead.load(tokenPath, sha) : null;
-        for (const [file, head] of [['category.json', category], ['jailbreak.json', jailbreak]] as const) {
-          if (head.encoderOutputs !== undefined) throw new Error(`${join(headsDir, file)} reads encoder outputs ${head.encoderOutputs.join(', ')}; only the PII token head may choose its tensors`);
-        }
+        const statesOutput = pooledTensor(headsDir, category, jailbreak);
         if (jailbreak.neighbours !== undefined || jailbreak.lexical !== undefined) throw new Error(`${join(headsDir, 'jailbreak.json')} carries neighbours; only the category head may`);
         const categoryLexical = category.lexical === undefined ? null : lexicalVoteOf(category, join(headsDir, 'category.json'));
-        const encoder = await Encoder.create({ ...opts, modelDir, model, outputs: tokenHead?.encoderOutputs });
+        const encoder = await Encoder.create({ ...opts, modelDir, model, statesOutput, outputs: tokenHead?.encoderOutputs });
         let categoryVote: NeighbourVote | null = null;
         try {
           const inFile = (file: string) => (err: Error) => { throw new Error(`${file}: ${err.message}`); };
@@ -291,6 +289,26 @@ function dedupe(entities: PiiEntity[], text: string): PiiEntity[] {
     out.push({ ...e });
   }
   return out;
+}
+
+/**
+ * The tensor the category and jailbreak heads were trained on, pooled: the model's own output unless
+ * they name one (heads trained on a model's first layers name the last layer they read, and the
+ * encoder runs only up to it). Both read the one pooled embedding, so they must agree.
+ */
+function pooledTensor(headsDir: string, category: LinearHead, jailbreak: LinearHead): string | undefined {
+  const named = ([['category.json', category], ['jailbreak.json', jailbreak]] as const).map(([file, head]) => {
+    const outputs = head.encoderOutputs;
+    if (outputs !== undefined && outputs.length > 1) {
+      throw new Error(`${join(headsDir, file)} reads encoder outputs ${outputs.join(', ')}; a pooled head reads one tensor (only the PII token head may read several)`);
+    }
+    return outputs?.[0];
+  });
+  if (named[0] !== named[1]) {
+    const what = (t: string | undefined) => t ?? "the model's own output";
+    throw new Error(`${headsDir}: category.json reads ${what(named[0])} but jailbreak.json reads ${what(named[1])}; both heads read the one pooled embedding`);
+  }
+  return named[0];
 }
 
 /** The category head's word-piece vote, checked against the head it mixes into; errors name the file. */

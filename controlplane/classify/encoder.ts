@@ -24,6 +24,12 @@ export interface EncoderOptions {
    * the same pass; the model's own output may be named too.
    */
   outputs?: string[];
+  /**
+   * The tensor read as each sequence's `states` and pooled into its embedding (default: the model's
+   * first output). An inner layer's name makes the encoder stop there: the layers above it are not
+   * run, which is how a head set trained on the first layers of a model gets their speed.
+   */
+  statesOutput?: string;
   device?: Device;
   /** ORT intra-op threads; defaults to the machine's available parallelism. */
   intraOpThreads?: number;
@@ -44,13 +50,13 @@ export interface EncoderOptions {
 }
 
 export interface EncodedSequence {
-  /** Row-major [tokens x hidden] final hidden states, specials included. */
+  /** Row-major [tokens x hidden] states (the last layer's, unless statesOutput names another), specials included. */
   states: Float32Array;
   /** The same per tensor named in EncoderOptions.outputs, when any were. */
   outputs?: Record<string, Float32Array>;
   tokens: number;
   hidden: number;
-  /** Attention-masked mean of the final states, L2-normalized. */
+  /** Attention-masked mean of the states, L2-normalized. */
   embedding: Float32Array;
 }
 
@@ -106,10 +112,12 @@ export class Encoder {
   static async create(opts: EncoderOptions): Promise<Encoder> {
     assertModelFiles(opts.modelDir);
     const bytes = opts.model ?? readFileSync(join(opts.modelDir, 'model.onnx'));
-    // The graph is only parsed when a head asks for other tensors; its own outputs stay first.
+    // The graph is only parsed when a head asks for other tensors; the states' tensor stays first.
     const outputs = [...new Set(opts.outputs ?? [])];
-    const own = outputs.length === 0 ? [] : outputNames(bytes);
-    const model = outputs.every((o) => own.includes(o)) ? bytes : withOutputs(bytes, [...new Set([...own, ...outputs])]);
+    const own = outputs.length === 0 && opts.statesOutput === undefined ? [] : outputNames(bytes);
+    const first = opts.statesOutput ?? own[0];
+    const model = own.length === 0 || (first === own[0] && outputs.every((o) => own.includes(o))) ? bytes
+      : withOutputs(bytes, [...new Set([first, ...(first === own[0] ? own : []), ...outputs])]);
     const device = opts.device ?? 'cpu';
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),

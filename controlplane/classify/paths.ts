@@ -5,12 +5,15 @@ import { DEFAULT_CACHE, loadManifest, REPO_ROOT } from '../../scripts/models/pul
 
 export { REPO_ROOT };
 
-/** The encoder used when the config names none (scripts/models/manifest.json, "default"). */
-export const DEFAULT_MODEL = loadManifest().default;
+const manifest = loadManifest();
 
-/** The directory `switchyard models pull` fills for encoder `name`. */
+/** The encoder used when the config names none (scripts/models/manifest.json, "default"). */
+export const DEFAULT_MODEL = manifest.default;
+
+/** The directory `switchyard models pull` fills for encoder `name` (a variant's: the files it runs). */
 export function modelDirOf(name: string = DEFAULT_MODEL): string {
-  return join(DEFAULT_CACHE, name);
+  const spec = manifest.models[name];
+  return join(DEFAULT_CACHE, spec !== undefined && 'files_of' in spec ? spec.files_of : name);
 }
 
 /** Trained heads live in one directory per encoder, named like the encoder. */

@@ -7,11 +7,17 @@ export class PullError extends Error {
   constructor(code: string, message: string);
 }
 export interface ModelSpec {
+  description?: string;
   maven: string;
   jarSha256: string;
   files: Record<string, { entry: string; sha256: string }>;
 }
-export function loadManifest(path?: string): { default: string; models: Record<string, ModelSpec> };
+/** An encoder that runs another entry's files: its heads were trained on that model's first layers. */
+export interface VariantSpec {
+  description?: string;
+  files_of: string;
+}
+export function loadManifest(path?: string): { default: string; models: Record<string, ModelSpec | VariantSpec> };
 export function sha256(buf: Uint8Array): string;
 export function readZipEntries(zip: Buffer, wanted: readonly string[]): Map<string, Buffer>;
 export function pullModel(options?: {

@@ -110,8 +110,9 @@ function isComplete(dir, spec) {
 }
 
 /**
- * Ensures .cache/models/<name>/{model.onnx,tokenizer.json} exist and match the manifest.
- * Returns { dir, fetched } where fetched is false when the verified cache was reused.
+ * Ensures .cache/models/<name>/{model.onnx,tokenizer.json} exist and match the manifest (for a
+ * variant, those of the entry whose files it runs). Returns { dir, fetched } where fetched is false
+ * when the verified cache was reused.
  */
 export function pullModel({ name, cacheDir = DEFAULT_CACHE, fromDir, fromJar, force = false, log = () => {} } = {}) {
   const manifest = loadManifest();
@@ -121,6 +122,8 @@ export function pullModel({ name, cacheDir = DEFAULT_CACHE, fromDir, fromJar, fo
     throw new PullError('unknown_model',
       `unknown model "${modelName}"; known: ${Object.keys(manifest.models).join(', ')}`);
   }
+  // A variant runs another entry's pinned files (its heads read only that model's first layers).
+  if (spec.files_of !== undefined) return pullModel({ name: spec.files_of, cacheDir, fromDir, fromJar, force, log });
   const dir = join(cacheDir, modelName);
   if (!force && !fromDir && !fromJar && isComplete(dir, spec)) return { dir, fetched: false };
 

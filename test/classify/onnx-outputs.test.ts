@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import ort from 'onnxruntime-node';
-import { Encoder } from '../../controlplane/classify/encoder.ts';
+import { Encoder, meanPoolNormalized } from '../../controlplane/classify/encoder.ts';
 import { outputNames, withOutputs } from '../../controlplane/classify/onnx-outputs.ts';
 import { modelDir } from './helpers.ts';
 
@@ -65,4 +65,22 @@ test('an encoder asked for an inner layer returns its states beside the final on
     await both.close();
   }
   await assert.rejects(Encoder.create({ modelDir: modelDir(), outputs: ['nope'] }), /the model has no tensor named nope/);
+});
+
+test('an encoder whose states are an inner layer stops there: states, embedding and named outputs come from that layer', async () => {
+  const LAYER7 = '/encoder/layer.7/output/LayerNorm/Add_1_output_0';
+  const full = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, outputs: [LAYER7, LAYER8] });
+  const cut = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, statesOutput: LAYER8, outputs: [LAYER7, LAYER8] });
+  try {
+    const [f, c] = await Promise.all([full.encode(ids), cut.encode(ids)]);
+    assert.deepEqual(c.states, f.outputs![LAYER8]);
+    assert.equal(c.outputs![LAYER8], c.states);
+    assert.deepEqual(c.outputs![LAYER7], f.outputs![LAYER7]);
+    assert.deepEqual(c.embedding, meanPoolNormalized(f.outputs![LAYER8], ids.length, 384));
+    assert.notDeepEqual(c.embedding, f.embedding);
+  } finally {
+    await full.close();
+    await cut.close();
+  }
+  await assert.rejects(Encoder.create({ modelDir: modelDir(), statesOutput: 'nope' }), /the model has no tensor named nope/);
 });

@@ -46,13 +46,27 @@ test('every pulled model matches its pinned checksums, and the heads were traine
   const { models } = loadManifest();
   // inference.model accepts the encoders with heads; each must be one the manifest can fetch.
   assert.deepEqual(knownEncoders(), Object.keys(models).sort());
-  for (const [name, spec] of Object.entries(models)) {
+  for (const [name, entry] of Object.entries(models)) {
+    // A variant runs another entry's files, one that has files of its own.
+    const spec = 'files_of' in entry ? models[entry.files_of] : entry;
+    assert.ok(spec !== undefined && 'files' in spec, `${name}: files_of names an entry with files`);
     for (const [file, f] of Object.entries(spec.files) as Array<[string, { sha256: string }]>) {
       assert.equal(sha256(readFileSync(join(modelDir(name), file))), f.sha256, `${name} ${file}`);
     }
     for (const head of ['category.json', 'jailbreak.json', 'pii-token.json']) {
       assert.equal(JSON.parse(readFileSync(join(headsDirOf(name), head), 'utf8')).encoder_sha256, spec.files['model.onnx'].sha256, `${name} ${head}`);
     }
+  }
+});
+
+test('a variant is pulled as the entry whose files it runs, into that entry\'s directory', () => {
+  const { models } = loadManifest();
+  const variants = Object.entries(models).filter(([, spec]) => 'files_of' in spec);
+  assert.ok(variants.length > 0, 'the manifest has a variant');
+  for (const [name, spec] of variants) {
+    const of = (spec as { files_of: string }).files_of;
+    assert.deepEqual(pullModel({ name }), { dir: modelDir(of), fetched: false });
+    assert.equal(modelDir(name), modelDir(of));
   }
 });
 
