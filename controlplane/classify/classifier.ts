@@ -12,7 +12,7 @@ import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths
 import { LexicalVote } from './lexical-vote.ts';
 import { mixVotes, NeighbourVote } from './neighbours.ts';
 import { findStructuredPii, findTitledNames, mergeEntities, mergeTitledNames, type PiiEntity } from './pii.ts';
-import { TokenHead } from './token-head.ts';
+import { TOKEN_LOGITS, TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
 
 export interface EncoderClassifierOptions {
@@ -229,7 +229,12 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         const statesOutput = pooledTensor(headsDir, category, jailbreak);
         if (jailbreak.neighbours !== undefined || jailbreak.lexical !== undefined) throw new Error(`${join(headsDir, 'jailbreak.json')} carries neighbours; only the category head may`);
         const categoryLexical = category.lexical === undefined ? null : lexicalVoteOf(category, join(headsDir, 'category.json'));
-        const encoder = await Encoder.create({ ...opts, modelDir, model, statesOutput, outputs: tokenHead?.encoderOutputs });
+        // onnxruntime checks the projection's shapes when it builds the session, where the states' size
+        // is known statically; assertFits below covers exports whose size is only known at run time.
+        const encoder = await Encoder.create({ ...opts, modelDir, model, statesOutput, projections: tokenHead ? [tokenHead.projection] : [] })
+          .catch((err: Error) => {
+            throw tokenHead && err.message.includes(TOKEN_LOGITS) ? new Error(`${tokenPath}: the PII token head's weights do not fit the encoder's states (${err.message})`) : err;
+          });
         let categoryVote: NeighbourVote | null = null;
         try {
           const inFile = (file: string) => (err: Error) => { throw new Error(`${file}: ${err.message}`); };

@@ -1,13 +1,14 @@
 // ONNX encoder with one shared session and dynamic micro-batching: concurrent requests that arrive
 // while the session is busy are padded into one run, which is where CPU throughput comes from. An
-// idle encoder runs a request at once by default: a timer of even 1 ms costs a lone request more
-// than it gains, because under load the batches form from the queue anyway. A bounded queue turns
+// idle encoder runs a request in the same turn of the event loop by default (with the requests that
+// turn brings): a timer of even 1 ms costs a lone request more than it gains, because under load the
+// batches form from the queue anyway. A bounded queue turns
 // overload into a typed error instead of unbounded latency.
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { outputNames, withOutputs } from './onnx-outputs.ts';
+import { outputNames, withOutputs, type Projection } from './onnx-outputs.ts';
 import { assertModelFiles } from './paths.ts';
 
 export type Device = 'cpu' | 'cuda' | 'auto';
@@ -30,6 +31,12 @@ export interface EncoderOptions {
    * run, which is how a head set trained on the first layers of a model gets their speed.
    */
   statesOutput?: string;
+  /**
+   * Linear maps of token states computed in the same pass (the PII token head's logits), returned
+   * by name in `EncodedSequence.outputs` as [tokens x width]. A term without a tensor reads the
+   * states. Each term's weights must be [hidden x width]; the caller checks that against `hidden`.
+   */
+  projections?: ReadonlyArray<Omit<Projection, 'terms'> & { terms: ReadonlyArray<{ tensor?: string; weights: Float32Array }> }>;
   device?: Device;
   /** ORT intra-op threads; defaults to the machine's available parallelism. */
   intraOpThreads?: number;
@@ -52,7 +59,7 @@ export interface EncoderOptions {
 export interface EncodedSequence {
   /** Row-major [tokens x hidden] states (the last layer's, unless statesOutput names another), specials included. */
   states: Float32Array;
-  /** The same per tensor named in EncoderOptions.outputs, when any were. */
+  /** The same per tensor named in EncoderOptions.outputs, and each projection, when any were. */
   outputs?: Record<string, Float32Array>;
   tokens: number;
   hidden: number;
@@ -86,6 +93,7 @@ export class Encoder {
   private queue: Pending[] = [];
   private running = false;
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private closed = false;
   private readonly maxBatchSize: number;
   private readonly maxWaitMs: number;
@@ -100,6 +108,7 @@ export class Encoder {
     private readonly needsTokenTypes: boolean,
     private readonly ownOutput: string,
     readonly outputs: readonly string[],
+    private readonly projections: ReadonlyArray<{ name: string; width: number }>,
     opts: EncoderOptions,
   ) {
     this.maxBatchSize = opts.maxBatchSize ?? 16;
@@ -114,10 +123,12 @@ export class Encoder {
     const bytes = opts.model ?? readFileSync(join(opts.modelDir, 'model.onnx'));
     // The graph is only parsed when a head asks for other tensors; the states' tensor stays first.
     const outputs = [...new Set(opts.outputs ?? [])];
-    const own = outputs.length === 0 && opts.statesOutput === undefined ? [] : outputNames(bytes);
+    const projections = opts.projections ?? [];
+    const own = outputs.length === 0 && opts.statesOutput === undefined && projections.length === 0 ? [] : outputNames(bytes);
     const first = opts.statesOutput ?? own[0];
-    const model = own.length === 0 || (first === own[0] && outputs.every((o) => own.includes(o))) ? bytes
-      : withOutputs(bytes, [...new Set([first, ...(first === own[0] ? own : []), ...outputs])]);
+    const model = own.length === 0 || (first === own[0] && outputs.every((o) => own.includes(o)) && projections.length === 0) ? bytes
+      : withOutputs(bytes, [...new Set([first, ...(first === own[0] ? own : []), ...outputs])],
+        projections.map((p) => ({ ...p, terms: p.terms.map((t) => ({ tensor: t.tensor ?? first, weights: t.weights })) })));
     const device = opts.device ?? 'cpu';
     const base: ort.InferenceSession.SessionOptions = {
       intraOpNumThreads: opts.intraOpThreads ?? availableParallelism(),
@@ -144,8 +155,10 @@ export class Encoder {
       }
     }
     session ??= await ort.InferenceSession.create(model, { ...base, executionProviders: ['cpu'] });
-    const hidden = await probeHidden(session);
-    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), session.outputNames[0], outputs, opts);
+    const projected = new Set(projections.map((p) => p.name));
+    const hidden = await probeHidden(session, session.outputNames.filter((n) => !projected.has(n)));
+    return new Encoder(session, provider, hidden, session.inputNames.includes('token_type_ids'), session.outputNames[0], outputs,
+      projections.map(({ name, width }) => ({ name, width })), opts);
   }
 
   /** Encodes one token-id sequence (already framed with [CLS]/[SEP]); batched with concurrent calls. */
@@ -169,14 +182,20 @@ export class Encoder {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
     for (const p of this.queue.splice(0)) p.reject(new Error('encoder is closed'));
     await this.session.release();
   }
 
   private schedule(): void {
     if (this.running || this.queue.length === 0) return;
-    if (this.queue.length >= this.maxBatchSize || this.maxWaitMs <= 0) {
+    if (this.queue.length >= this.maxBatchSize) {
       void this.runBatch();
+    } else if (this.maxWaitMs <= 0) {
+      // Not a wait: the rest of this turn of the event loop. The prompts of one batch finish their
+      // heads together and come back together (a closed loop of clients, requests read in one poll);
+      // started at the first, the run would take it alone and leave the others for the next one.
+      this.immediate ??= setImmediate(() => { this.immediate = null; void this.runBatch(); });
     } else if (!this.timer) {
       this.timer = setTimeout(() => void this.runBatch(), this.maxWaitMs);
     }
@@ -230,9 +249,11 @@ export class Encoder {
       const n = s.length;
       const own = states.slice(i * t * h, (i * t + n) * h);
       const seq: EncodedSequence = { states: own, tokens: n, hidden: h, embedding: meanPoolNormalized(own, n, h) };
-      if (this.outputs.length > 0) {
-        seq.outputs = Object.fromEntries(this.outputs.map((name) => [name,
-          name === this.ownOutput ? own : (result[name].data as Float32Array).slice(i * t * h, (i * t + n) * h)]));
+      if (this.outputs.length > 0 || this.projections.length > 0) {
+        seq.outputs = Object.fromEntries([
+          ...this.outputs.map((name) => [name, name === this.ownOutput ? own : (result[name].data as Float32Array).slice(i * t * h, (i * t + n) * h)]),
+          ...this.projections.map(({ name, width }) => [name, (result[name].data as Float32Array).slice(i * t * width, (i * t + n) * width)]),
+        ]);
       }
       return seq;
     });
@@ -254,14 +275,18 @@ export function meanPoolNormalized(states: Float32Array, tokens: number, hidden:
   return out;
 }
 
-async function probeHidden(session: ort.InferenceSession): Promise<number> {
-  // The hidden size is symbolic in some exports' metadata, so run a 2-token probe once at startup.
+/**
+ * The hidden size of the token states `names`. It is symbolic in some exports' metadata, so a 2-token
+ * probe runs once at startup; it fetches the states alone, so that projections whose weights do not
+ * fit are reported by the caller against this size rather than failing here inside onnxruntime.
+ */
+async function probeHidden(session: ort.InferenceSession, names: string[]): Promise<number> {
   const one = (v: bigint) => new ort.Tensor('int64', BigInt64Array.from([v, v]), [1, 2]);
   const feeds: Record<string, ort.Tensor> = { input_ids: one(101n), attention_mask: one(1n) };
   if (session.inputNames.includes('token_type_ids')) feeds.token_type_ids = one(0n);
-  const r = await session.run(feeds);
-  const dims = session.outputNames.map((n) => r[n].dims);
+  const r = await session.run(feeds, names);
+  const dims = names.map((n) => r[n].dims);
   const bad = dims.findIndex((d) => d.length !== 3 || d[2] !== dims[0][2]);
-  if (bad >= 0) throw new Error(`encoder output ${session.outputNames[bad]} has shape [${dims[bad]}]; expected token states [batch, tokens, hidden]`);
+  if (bad >= 0) throw new Error(`encoder output ${names[bad]} has shape [${dims[bad]}]; expected token states [batch, tokens, hidden]`);
   return dims[0][2];
 }

@@ -168,20 +168,27 @@ export class LinearHead {
   }
 
   /**
-   * probs() of row `row` of several row-major matrices read side by side (the token head's tensors,
-   * then its features: the layout sideBySide() writes for training), without copying them together:
-   * the token head scores every token of every window.
+   * Weights of columns [from, to) as a row-major [to - from x labels] matrix: the product of the
+   * token states with it is computed in the encoder's graph (the token head's projection).
    */
-  probsOfRow(parts: ReadonlyArray<{ data: Float32Array; width: number }>, row: number, out: Float32Array): Float32Array {
+  columns(from: number, to: number): Float32Array {
+    if (this.labelOf) throw new Error('columns() are per label, and this head scores sub-labels');
+    const L = this.labels.length;
+    const out = new Float32Array((to - from) * L);
+    for (let k = from; k < to; k++) for (let c = 0; c < L; c++) out[(k - from) * L + c] = this.w[c * this.dim + k];
+    return out;
+  }
+
+  /**
+   * probs() of row `row` whose logits over the first columns are already in `partial` (row-major
+   * [rows x labels], from the projection of columns()), and whose last `rest.width` columns are that
+   * row of `rest` (the token head's surface features).
+   */
+  probsOfRow(partial: Float32Array, rest: { data: Float32Array; width: number }, row: number, out: Float32Array): Float32Array {
     if (this.labelOf) throw new Error('probsOfRow scores labels, not sub-labels');
+    const from = this.dim - rest.width;
     for (let c = 0; c < out.length; c++) {
-      let z = this.b[c];
-      let col = c * this.dim;
-      for (const { data, width } of parts) {
-        z += dot(this.w, col, data, row * width, width);
-        col += width;
-      }
-      out[c] = z;
+      out[c] = this.b[c] + partial[row * out.length + c] + dot(this.w, c * this.dim + from, rest.data, row * rest.width, rest.width);
     }
     return this.softmax(out);
   }

@@ -4,7 +4,7 @@
 // own probabilities: a linear head draws one boundary between neighbouring subjects (chemistry and
 // physics), while the rows nearest a prompt often know better (docs/EVALUATION.md).
 import ort from 'onnxruntime-node';
-import { concat, floatValueInfo, lenField, ONNX, stringField, varintField } from './onnx-proto.ts';
+import { concat, floatTensor, floatValueInfo, lenField, nodeProto, ONNX, stringField, varintField } from './onnx-proto.ts';
 
 export interface NeighboursJson {
   k: number;
@@ -27,12 +27,8 @@ export interface NeighboursJson {
 
 /** The vote's model: sims = ((x - mean) P^T) V^T, with z = (x - mean) P^T returned for its norm. */
 function voteModel(mean: Float32Array, projectionT: Float32Array, dims: number, memoryT: Float32Array, rows: number): Uint8Array {
-  const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  const tensor = (name: string, dimsOf: number[], data: Float32Array) => lenField(ONNX.graph.initializer, concat([
-    ...dimsOf.map((d) => varintField(ONNX.tensor.dims, d)), varintField(ONNX.tensor.dataType, ONNX.float),
-    stringField(ONNX.tensor.name, name), lenField(ONNX.tensor.rawData, bytes(data))]));
-  const node = (op: string, inputs: string[], output: string) => lenField(ONNX.graph.node, concat([
-    ...inputs.map((i) => stringField(ONNX.node.input, i)), stringField(ONNX.node.output, output), stringField(ONNX.node.name, output), stringField(ONNX.node.opType, op)]));
+  const node = (op: string, inputs: string[], output: string) => lenField(ONNX.graph.node, nodeProto(op, inputs, output));
+  const tensor = (name: string, dimsOf: number[], data: Float32Array) => lenField(ONNX.graph.initializer, floatTensor(name, dimsOf, data));
   const graph = concat([
     node('Sub', ['x', 'mean'], 'centred'), node('MatMul', ['centred', 'projection'], 'z'), node('MatMul', ['z', 'memory'], 'sims'),
     stringField(ONNX.graph.name, 'neighbours'),
@@ -45,6 +41,8 @@ function voteModel(mean: Float32Array, projectionT: Float32Array, dims: number, 
 }
 
 export class NeighbourVote {
+  private pending: Array<{ embeddings: Float32Array[]; resolve: (v: Float32Array[]) => void; reject: (e: unknown) => void }> = [];
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly weight: number,
@@ -88,8 +86,33 @@ export class NeighbourVote {
     return new NeighbourVote(session, json.weight, json.k, json.temperature, dim, Int32Array.from(json.labels), Float32Array.from(json.weights), labelCount);
   }
 
-  /** Label probabilities of the vote for each embedding (each `dim` long). */
-  async votes(embeddings: Float32Array[]): Promise<Float32Array[]> {
+  /**
+   * Label probabilities of the vote for each embedding (each `dim` long). Calls made in one turn of
+   * the event loop share one run: the prompts of an encoder batch ask for their votes together, and
+   * the product over the stored rows costs about half as much per prompt in a batch as alone.
+   */
+  votes(embeddings: Float32Array[]): Promise<Float32Array[]> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ embeddings, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.runPending());
+    });
+  }
+
+  private async runPending(): Promise<void> {
+    const calls = this.pending.splice(0);
+    try {
+      const all = await this.run(calls.flatMap((c) => c.embeddings));
+      let at = 0;
+      for (const c of calls) {
+        c.resolve(all.slice(at, at + c.embeddings.length));
+        at += c.embeddings.length;
+      }
+    } catch (err) {
+      for (const c of calls) c.reject(err);
+    }
+  }
+
+  private async run(embeddings: Float32Array[]): Promise<Float32Array[]> {
     const n = embeddings.length;
     const x = new Float32Array(n * this.dim);
     embeddings.forEach((e, i) => x.set(e.subarray(0, this.dim), i * this.dim));

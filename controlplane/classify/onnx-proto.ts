@@ -1,5 +1,6 @@
 // The few pieces of the protobuf wire format that reading and writing ONNX models here needs:
-// onnx-outputs.ts rewrites the encoder's output list, neighbours.ts builds a small MatMul model.
+// onnx-outputs.ts rewrites the encoder's outputs and appends the token head's product to it,
+// neighbours.ts builds a small MatMul model.
 // (No protobuf library: the product touches a handful of fields, and the schema is fixed.)
 
 const WIRE_VARINT = 0;
@@ -108,4 +109,16 @@ export function floatValueInfo(name: string, shape?: Array<number | string>): Ui
   const dims = (shape ?? []).map((d) => lenField(ONNX.shape.dim, typeof d === 'number' ? varintField(ONNX.dim.value, d) : stringField(ONNX.dim.param, d)));
   const tensorType = concat([varintField(ONNX.tensorType.elemType, ONNX.float), ...(shape ? [lenField(ONNX.tensorType.shape, concat(dims))] : [])]);
   return concat([stringField(ONNX.valueInfo.name, name), lenField(ONNX.valueInfo.type, lenField(ONNX.type.tensor, tensorType))]);
+}
+
+/** A float32 TensorProto (a graph's initializer) holding `data` in the shape `dims`. */
+export function floatTensor(name: string, dims: number[], data: Float32Array): Uint8Array {
+  return concat([...dims.map((d) => varintField(ONNX.tensor.dims, d)), varintField(ONNX.tensor.dataType, ONNX.float),
+    stringField(ONNX.tensor.name, name), lenField(ONNX.tensor.rawData, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))]);
+}
+
+/** A NodeProto of the default domain with one output, named after that output. */
+export function nodeProto(op: string, inputs: string[], output: string): Uint8Array {
+  return concat([...inputs.map((i) => stringField(ONNX.node.input, i)), stringField(ONNX.node.output, output),
+    stringField(ONNX.node.name, output), stringField(ONNX.node.opType, op)]);
 }

@@ -3,7 +3,7 @@
 // word. Names and places have no checksum, so context in the encoder states is the main evidence;
 // the encoder is uncased, so capitalization (the strongest cue for a name in English text) is handed
 // to the head separately.
-import type { EncodedSequence } from './encoder.ts';
+import type { EncodedSequence, EncoderOptions } from './encoder.ts';
 import { LinearHead } from './heads.ts';
 import type { PiiEntity } from './pii.ts';
 
@@ -18,6 +18,9 @@ const ABBREVIATION = /(?:^|[^\p{L}])\p{Lu}\p{Ll}{0,2}\.$/u;
 
 /** Number of surface features per token, appended after the hidden states. */
 export const TOKEN_FEATURES = 10;
+
+/** The encoder output holding the head's logits over the hidden states (TokenHead.projection). */
+export const TOKEN_LOGITS = 'switchyard/pii_token_logits';
 
 /**
  * Surface features per token (row-major [tokens x TOKEN_FEATURES]); offsets are the tokens' UTF-16
@@ -71,8 +74,8 @@ export function tokenFeatures(text: string, offsets: Array<[number, number]>): F
 
 /**
  * Row-major per-token matrices put side by side, token by token (one contiguous row per token): the
- * layout of the token head's input that training (scripts/train/embed.ts) writes and that
- * LinearHead.probsOfRow reads without copying.
+ * layout of the token head's input that training (scripts/train/embed.ts) writes. At inference the
+ * states' columns are the encoder's projection and the features' the head's own (probsOfRow).
  */
 export function sideBySide(parts: Array<{ data: Float32Array; width: number }>, tokens: number): Float32Array {
   const d = parts.reduce((sum, p) => sum + p.width, 0);
@@ -100,12 +103,28 @@ export class TokenHead {
     if (head.labels[0] !== 'O') throw new Error(`${path}: the first label of a token head must be "O"`);
     const bad = head.labels.slice(1).find((l) => !/^[BI]-[A-Z_]+$/.test(l));
     if (bad) throw new Error(`${path}: token head label "${bad}" is not B-TYPE or I-TYPE`);
+    const tensors = head.encoderOutputs?.length ?? 1;
+    if (!(head.dim > TOKEN_FEATURES && (head.dim - TOKEN_FEATURES) % tensors === 0)) {
+      throw new Error(`${path}: a token head's ${head.dim} features per token must be ${tensors} encoder tensor(s) of one width and ${TOKEN_FEATURES} surface features`);
+    }
     return new TokenHead(head, head.threshold ?? 0.5);
   }
 
   /** The encoder tensors the head reads (`EncodedSequence.outputs`), when not the final states. */
   get encoderOutputs(): string[] | undefined {
     return this.head.encoderOutputs;
+  }
+
+  /**
+   * The head's weights over the hidden states, for the encoder to multiply in its graph (returned as
+   * TOKEN_LOGITS): per token that is most of the head's arithmetic, and onnxruntime does it over a
+   * whole batch far faster than a loop here would. A tensor left out is the encoder's states.
+   */
+  get projection(): NonNullable<EncoderOptions['projections']>[number] {
+    const tensors = this.encoderOutputs ?? [undefined];
+    const hidden = (this.head.dim - TOKEN_FEATURES) / tensors.length;
+    return { name: TOKEN_LOGITS, width: this.head.labels.length,
+      terms: tensors.map((tensor, i) => ({ tensor, weights: this.head.columns(i * hidden, (i + 1) * hidden) })) };
   }
 
   /** Throws unless the head's input is what an encoder of this hidden size gives it. */
@@ -116,9 +135,14 @@ export class TokenHead {
     }
   }
 
-  /** Entities in one encoded window; offsets are that window's token offsets into `text`. */
-  entities(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, offsets: Array<[number, number]>, text: string): PiiEntity[] {
-    const parts = this.tokenParts(seq, tokenFeatures(text, offsets));
+  /**
+   * Entities in one encoded window (encoded with the head's projection); offsets are that window's
+   * token offsets into `text`.
+   */
+  entities(seq: Pick<EncodedSequence, 'outputs' | 'tokens'>, offsets: Array<[number, number]>, text: string): PiiEntity[] {
+    const logits = seq.outputs?.[TOKEN_LOGITS];
+    if (!logits) throw new Error(`the encoder did not return ${TOKEN_LOGITS}; create it with the PII token head's projection`);
+    const features = { data: tokenFeatures(text, offsets), width: TOKEN_FEATURES };
     const out: PiiEntity[] = [];
     const p = new Float32Array(this.head.labels.length);
     // Per open entity: its span, its summed entity score, and the mass each type got over its tokens.
@@ -142,7 +166,7 @@ export class TokenHead {
     };
     // Position 0 and the last one are [CLS]/[SEP].
     for (let j = 1; j < seq.tokens - 1; j++) {
-      this.head.probsOfRow(parts, j, p);
+      this.head.probsOfRow(logits, features, j, p);
       // Whether this is an entity token at all, then whether it begins one, then (at the end of
       // the span) which kind: each decision sums the mass of the labels it stands for.
       if (1 - p[0] < this.minScore) { close(); continue; }
@@ -165,17 +189,6 @@ export class TokenHead {
     close();
     const capitals = UPPER.test(text);
     return joinParts(out, text).filter((e) => plausible(e, capitals));
-  }
-
-  /** The head's input, in order: the states of each tensor it reads, then the features. */
-  private tokenParts(seq: Pick<EncodedSequence, 'states' | 'outputs' | 'tokens' | 'hidden'>, feats: Float32Array): Array<{ data: Float32Array; width: number }> {
-    const names = this.encoderOutputs;
-    const tensors = names === undefined ? [seq.states] : names.map((name) => {
-      const states = seq.outputs?.[name];
-      if (!states) throw new Error(`the PII token head reads encoder output ${name}, which the encoder did not return`);
-      return states;
-    });
-    return [...tensors.map((data) => ({ data, width: seq.hidden })), { data: feats, width: TOKEN_FEATURES }];
   }
 }
 

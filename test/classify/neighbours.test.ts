@@ -38,6 +38,11 @@ describe('neighbour vote', () => {
       // A batch gives each row its own vote.
       const [p, q] = await vote.votes([Float32Array.from([0, 1]), Float32Array.from([1, 0])]);
       assert.ok(p[1] > 0.99 && q[0] > 0.5);
+      // Calls made together share a run, and each gets the votes of its own embeddings back.
+      const [one, two2] = await Promise.all([vote.votes([Float32Array.from([1, 0])]), vote.votes([Float32Array.from([0, 1]), Float32Array.from([3, 0])])]);
+      // (Within float rounding: a product over a batch may sum in another order.)
+      const near = (a: Float32Array[], b: Float32Array[]) => a.length === b.length && a.every((x, i) => x.every((y, j) => Math.abs(y - b[i][j]) < 1e-6));
+      assert.ok(near(one, [q]) && near(two2, [p, v]), `${one} | ${two2}`);
     } finally {
       await vote.close();
     }

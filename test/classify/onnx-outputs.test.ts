@@ -84,3 +84,38 @@ test('an encoder whose states are an inner layer stops there: states, embedding 
   }
   await assert.rejects(Encoder.create({ modelDir: modelDir(), statesOutput: 'nope' }), /the model has no tensor named nope/);
 });
+
+test('a projection is computed in the graph: per sequence of a padded batch, the sum of its tensors times their weights', async () => {
+  // Fixed pseudo-random weights, [384 x 3] per term; one term reads an inner layer, one the states.
+  const weights = (seed: number) => Float32Array.from({ length: 384 * 3 }, (_, i) => Math.sin(seed * 7919 + i * 0.37) / 8);
+  const projection = { name: 'logits', width: 3, terms: [{ tensor: LAYER8, weights: weights(1) }, { weights: weights(2) }] };
+  const plain = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, outputs: [LAYER8] });
+  const projected = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, projections: [projection] });
+  try {
+    const seqs = [ids, [101, 2054, 2003, 102]];
+    const [states, out] = await Promise.all([plain.encodeMany(seqs), projected.encodeMany(seqs)]);
+    seqs.forEach((seq, s) => {
+      // Only the projection comes back: the inner layer it reads stays in the session.
+      assert.deepEqual(Object.keys(out[s].outputs!), ['logits']);
+      assert.deepEqual(out[s].states, states[s].states);
+      const got = out[s].outputs!.logits;
+      assert.equal(got.length, seq.length * 3);
+      for (let j = 0; j < seq.length; j++) {
+        for (let c = 0; c < 3; c++) {
+          let want = 0;
+          for (let k = 0; k < 384; k++) {
+            want += states[s].outputs![LAYER8][j * 384 + k] * projection.terms[0].weights[k * 3 + c] + states[s].states[j * 384 + k] * projection.terms[1].weights[k * 3 + c];
+          }
+          assert.ok(Math.abs(got[j * 3 + c] - want) < 1e-4 * (1 + Math.abs(want)), `sequence ${s} token ${j} column ${c}: ${got[j * 3 + c]} vs ${want}`);
+        }
+      }
+    });
+  } finally {
+    await plain.close();
+    await projected.close();
+  }
+  assert.throws(() => withOutputs(bytes, ['last_hidden_state'], [{ name: 'p', width: 3, terms: [{ tensor: LAYER8, weights: new Float32Array(10) }] }]),
+    /projection p: 10 weights for \/encoder\/layer\.8\/output\/LayerNorm\/Add_1_output_0 are not rows of 3/);
+  assert.throws(() => withOutputs(bytes, ['last_hidden_state'], [{ name: 'p', width: 3, terms: [{ tensor: 'nope', weights: new Float32Array(3) }] }]),
+    /the model has no tensor named nope/);
+});

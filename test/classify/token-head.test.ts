@@ -3,11 +3,24 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { TOKEN_FEATURES, TokenHead, sideBySide, tokenFeatures } from '../../controlplane/classify/token-head.ts';
+import type { EncodedSequence } from '../../controlplane/classify/encoder.ts';
+import { TOKEN_FEATURES, TOKEN_LOGITS, TokenHead, sideBySide, tokenFeatures } from '../../controlplane/classify/token-head.ts';
 
 // Offsets of every word and punctuation mark, like a tokenizer's (with [CLS] and [SEP] around them).
 function spans(text: string): Array<[number, number]> {
   return [[0, 0], ...[...text.matchAll(/[\p{L}\p{N}'-]+|[^\s\p{L}\p{N}]/gu)].map((m) => [m.index!, m.index! + m[0].length] as [number, number]), [0, 0]];
+}
+// What the encoder returns for these token states (by tensor name; "states" for the encoder's own):
+// the head's projection, summed over its terms as the graph's MatMul and Add nodes do.
+function encoded(head: TokenHead, tensors: Record<string, Float32Array>, tokens: number): Pick<EncodedSequence, 'outputs' | 'tokens'> {
+  const { name, width, terms } = head.projection;
+  const logits = new Float32Array(tokens * width);
+  for (const { tensor, weights } of terms) {
+    const states = tensors[tensor ?? 'states'];
+    const hidden = weights.length / width;
+    for (let j = 0; j < tokens; j++) for (let k = 0; k < hidden; k++) for (let c = 0; c < width; c++) logits[j * width + c] += states[j * hidden + k] * weights[k * width + c];
+  }
+  return { outputs: { [name]: logits }, tokens };
 }
 const row = (f: Float32Array, j: number) => Array.from(f.subarray(j * TOKEN_FEATURES, (j + 1) * TOKEN_FEATURES));
 
@@ -50,7 +63,7 @@ test('token head files must use O plus B-/I- labels', () => {
   const dir = mkdtempSync(join(tmpdir(), 'token-head-'));
   const head = (labels: string[]) => {
     const p = join(dir, `${labels.join('_')}.json`);
-    writeFileSync(p, JSON.stringify({ kind: 'linear', labels, dim: 1, weights: labels.map(() => 0), bias: labels.map(() => 0), temperature: 1, encoder_sha256: 'abc' }));
+    writeFileSync(p, JSON.stringify({ kind: 'linear', labels, dim: 1 + TOKEN_FEATURES, weights: new Array(labels.length * (1 + TOKEN_FEATURES)).fill(0), bias: labels.map(() => 0), temperature: 1, encoder_sha256: 'abc' }));
     return p;
   };
   assert.throws(() => TokenHead.load(head(['O', 'PERSON']), 'abc'), /token head label "PERSON" is not B-TYPE or I-TYPE/);
@@ -68,7 +81,7 @@ test('an entity does not run on across a line break: the lines of an address blo
   const head = TokenHead.load(path, 'abc');
   const entities = (text: string) => {
     const off = spans(text);
-    return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1 }, off, text).map((e) => e.text);
+    return head.entities(encoded(head, { states: new Float32Array(off.length) }, off.length), off, text).map((e) => e.text);
   };
   assert.deepEqual(entities('Padborg Denmark'), ['Padborg Denmark']);
   assert.deepEqual(entities('Padborg\nDenmark'), ['Padborg', 'Denmark']);
@@ -86,7 +99,7 @@ test('common words, function words and field labels are not names or places; a p
     const head = TokenHead.load(path, 'abc');
     return (text: string) => {
       const off = spans(text);
-      return head.entities({ states: new Float32Array(off.length), tokens: off.length, hidden: 1 }, off, text).map((e) => e.text);
+      return head.entities(encoded(head, { states: new Float32Array(off.length) }, off.length), off, text).map((e) => e.text);
     };
   };
   const location = tagAll(1);
@@ -113,14 +126,14 @@ test('a span takes the type with the most mass over its tokens: one token read a
   const head = TokenHead.load(path, 'abc');
   const text = 'Satu Waltari';
   const off = spans(text);
-  const got = head.entities({ states: Float32Array.from([0, 0, 3, 0]), tokens: off.length, hidden: 1 }, off, text);
+  const got = head.entities(encoded(head, { states: Float32Array.from([0, 0, 3, 0]) }, off.length), off, text);
   assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Satu Waltari']]);
-  const place = head.entities({ states: Float32Array.from([0, 3, 3, 0]), tokens: off.length, hidden: 1 }, off, text);
+  const place = head.entities(encoded(head, { states: Float32Array.from([0, 3, 3, 0]) }, off.length), off, text);
   assert.deepEqual(place.map((e) => [e.type, e.text]), [['LOCATION', 'Satu Waltari']]);
   // A name with a number in it is a street, whatever the mass says.
   const street = 'Pachergasse 64';
   const streetOff = spans(street);
-  const got2 = head.entities({ states: Float32Array.from([0, 0, 0, 0]), tokens: streetOff.length, hidden: 1 }, streetOff, street);
+  const got2 = head.entities(encoded(head, { states: Float32Array.from([0, 0, 0, 0]) }, streetOff.length), streetOff, street);
   assert.deepEqual(got2.map((e) => [e.type, e.text]), [['LOCATION', 'Pachergasse 64']]);
 });
 
@@ -140,10 +153,16 @@ test('a head trained on several tensors reads each of them, in order, and says s
   const text = 'Ask Tomas now';
   const off = spans(text);
   const outputs = { '/encoder/layer.8/x': Float32Array.from([5, 5, 0, 5, 5]), last: Float32Array.from([0, 0, 5, 0, 0]) };
-  const got = head.entities({ states: new Float32Array(off.length), outputs, tokens: off.length, hidden: 1 }, off, text);
+  // The projection reads the head's tensors in order, each with its own columns of the weights.
+  assert.deepEqual(head.projection.terms.map((t) => [t.tensor, Array.from(t.weights)]), [['/encoder/layer.8/x', [0, 0, 0]], ['last', [0, 1, 0]]]);
+  const got = head.entities(encoded(head, outputs, off.length), off, text);
   assert.deepEqual(got.map((e) => [e.type, e.text]), [['PERSON', 'Tomas']]);
-  assert.throws(() => head.entities({ states: Float32Array.from([0, 0, 5, 0, 0]), outputs: { last: outputs.last }, tokens: off.length, hidden: 1 }, off, text),
-    /the PII token head reads encoder output \/encoder\/layer\.8\/x, which the encoder did not return/);
+  assert.throws(() => head.entities({ outputs: {}, tokens: off.length }, off, text),
+    new RegExp(`the encoder did not return ${TOKEN_LOGITS}; create it with the PII token head's projection`));
+  // Features that do not split into the named tensors and the surface features are refused at load.
+  const odd = join(dir, 'odd.json');
+  writeFileSync(odd, JSON.stringify({ kind: 'linear', labels, dim: dim + 1, weights: new Array(labels.length * (dim + 1)).fill(0), bias: [0, 0, 0], temperature: 1, encoder_sha256: 'abc', encoder_outputs: ['a', 'b'] }));
+  assert.throws(() => TokenHead.load(odd, 'abc'), (e: Error) => e.message === `${odd}: a token head's 13 features per token must be 2 encoder tensor(s) of one width and 10 surface features`);
 });
 
 test('sideBySide lays per-token rows of several matrices next to each other', () => {
