@@ -1,6 +1,7 @@
 // `npm run bench`: what the filter costs, measured through real Envoy on loopback.
 //
 //   npm run bench [-- --duration 10 --warmup 2 --rounds 5 --connections 1,8]
+//   npm run bench -- --classifier [--models a,b] [--threads 1,2] [--device cpu|cuda|auto] [--rounds 2]
 //
 // Scenarios side by side in one run, same request shape and demo backend:
 //   a) Envoy without the Switchyard filter, b) with the filter and an explicit model (the filter's
@@ -14,7 +15,7 @@
 // autocannon's per-response timings (sub-millisecond), not its whole-millisecond histogram.
 
 import autocannon from 'autocannon';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -22,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ENVOY_VERSION, ensureEnvoy } from './install-envoy.mjs';
 import { ensureFilterBuilt } from './prepare.mjs';
+import { knownEncoders } from '../controlplane/classify/paths.ts';
 import { DEFAULT_CONFIG_PATH } from '../controlplane/config/load.ts';
 import { EXIT_USAGE, parseFlags, UsageError } from '../stack/command.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
@@ -143,13 +145,43 @@ function table(connections: number, results: Map<string, Result>): string {
   ].join('\n');
 }
 
+/**
+ * `--classifier`: the encoder's own benchmark instead of the filter's (all four signals per prompt,
+ * 16/64/256 tokens, c=1 and c=16, RSS), each encoder in its own process, interleaved
+ * (scripts/eval/encoder_tradeoff.ts; its table is the one docs/PERFORMANCE.md records).
+ */
+function classifierBench(flags: { models?: string; threads?: string; device?: string; rounds?: string }): number {
+  const args = [
+    ...(flags.models ? ['--models', flags.models] : []), ...(flags.threads ? ['--threads', flags.threads] : []),
+    ...(flags.device ? ['--device', flags.device] : []), ...(flags.rounds ? ['--rounds', flags.rounds] : []),
+  ];
+  const tradeoff = fileURLToPath(new URL('./eval/encoder_tradeoff.ts', import.meta.url));
+  return spawnSync(process.execPath, ['--import', 'tsx', tradeoff, ...args], { stdio: 'inherit' }).status ?? 1;
+}
+
 async function bench(argv: string[]): Promise<number> {
-  const flags = parseFlags('bench', argv, { duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' } });
+  const flags = parseFlags('bench', argv, {
+    duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' },
+    classifier: { type: 'boolean' }, models: { type: 'string' }, threads: { type: 'string' }, device: { type: 'string' },
+  });
   const number = (flag: string, value: string | undefined, fallback: number) => {
     const n = value === undefined ? fallback : Number(value);
     if (!Number.isInteger(n) || n < 1) throw new UsageError(`bench: --${flag} must be a positive integer, got "${value}"`);
     return n;
   };
+  const envoyOnly = (['duration', 'warmup', 'connections'] as const).filter((f) => flags[f] !== undefined);
+  const classifierOnly = (['models', 'threads', 'device'] as const).filter((f) => flags[f] !== undefined);
+  if (flags.classifier) {
+    if (envoyOnly.length) throw new UsageError(`bench: --${envoyOnly.join(', --')} measure the filter; --classifier takes --models, --threads, --device and --rounds`);
+    const known = knownEncoders();
+    const unknown = (flags.models ?? '').split(',').filter((m) => m !== '' && !known.includes(m));
+    if (unknown.length) throw new UsageError(`bench: unknown encoder ${unknown.join(', ')} (expected ${known.join(', ')})`);
+    if (flags.device !== undefined && !['cpu', 'cuda', 'auto'].includes(flags.device)) throw new UsageError(`bench: --device must be cpu, cuda or auto, got "${flags.device}"`);
+    (flags.threads ?? '1').split(',').forEach((t) => number('threads', t, 1));
+    number('rounds', flags.rounds, 1);
+    return classifierBench(flags);
+  }
+  if (classifierOnly.length) throw new UsageError(`bench: --${classifierOnly.join(', --')} need --classifier`);
   const duration = number('duration', flags.duration, 10);
   const warmup = number('warmup', flags.warmup, 2);
   const rounds = number('rounds', flags.rounds, 5);

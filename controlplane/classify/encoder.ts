@@ -121,7 +121,7 @@ export class Encoder {
   static async create(opts: EncoderOptions): Promise<Encoder> {
     assertModelFiles(opts.modelDir);
     const bytes = opts.model ?? readFileSync(join(opts.modelDir, 'model.onnx'));
-    // The graph is only parsed when a head asks for other tensors; the states' tensor stays first.
+    // The graph is only parsed when asked for other tensors or projections; the states' tensor stays first.
     const outputs = [...new Set(opts.outputs ?? [])];
     const projections = opts.projections ?? [];
     const own = outputs.length === 0 && opts.statesOutput === undefined && projections.length === 0 ? [] : outputNames(bytes);

@@ -3,7 +3,8 @@
 // model's alone and one session's thread pool cannot disturb the next. Rounds interleave the
 // configurations so that drift in machine load is spread over all of them; load averages are recorded.
 //
-//   node --import tsx scripts/eval/encoder_tradeoff.ts [--models a,b] [--threads 1,2] [--rounds 2] [--requests 200]
+//   node --import tsx scripts/eval/encoder_tradeoff.ts [--models a,b] [--threads 1,2] [--rounds 2] [--requests 200] [--device cpu|cuda|auto]
+//   (the same as `npm run bench -- --classifier ...`)
 //
 // A model NAME is an encoder of scripts/models/manifest.json, pulled with `switchyard models pull --model NAME`.
 import { spawnSync } from 'node:child_process';
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '2' },
     requests: { type: 'string', default: '200' },
+    device: { type: 'string', default: 'cpu' },
   },
 });
 type Lat = { tokens: number; p50: number; p99: number; c16_rps: number; c16_p50: number; c16_p99: number };
@@ -35,7 +37,7 @@ for (let r = 0; r < Number(values.rounds); r++) {
   for (const [m, t] of order) {
     const out = join(work, `${m}-${t}-${r}.json`);
     const res = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/eval/classify.ts'), '--only', 'latency',
-      '--requests', values.requests, '--model', m,
+      '--requests', values.requests, '--model', m, '--device', values.device,
       '--threads', String(t), '--json', out], { encoding: 'utf8', cwd: REPO_ROOT });
     if (res.status !== 0) throw new Error(`${m} threads=${t} failed:\n${res.stderr}`);
     const key = `${m}|${t}`;
