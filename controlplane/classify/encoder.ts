@@ -19,10 +19,10 @@ export interface EncoderOptions {
   /** model.onnx's bytes, when the caller has read them already (to check the heads against them). */
   model?: Uint8Array;
   /**
-   * Tensors whose token states to return by name (`EncodedSequence.outputs`; a head's
-   * `encoder_outputs`): the PII token head tags names and places better from a middle layer, read
-   * beside the last one, than from the last layer alone. An inner layer's name makes it an output of
-   * the same pass; the model's own output may be named too.
+   * Tensors whose token states to return by name (`EncodedSequence.outputs`): training reads the
+   * layers a head will read (scripts/train/embed.ts; the PII token head tags names and places better
+   * from a middle layer beside the last one). An inner layer's name makes it an output of the same
+   * pass; the model's own output may be named too.
    */
   outputs?: string[];
   /**
