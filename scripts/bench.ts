@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { ENVOY_VERSION, ensureEnvoy } from './install-envoy.mjs';
 import { ensureFilterBuilt } from './prepare.mjs';
 import { knownEncoders } from '../controlplane/classify/paths.ts';
+import { DEVICES } from '../controlplane/config/classifier.ts';
 import { DEFAULT_CONFIG_PATH } from '../controlplane/config/load.ts';
 import { EXIT_USAGE, parseFlags, UsageError } from '../stack/command.ts';
 import { startStack, type Stack } from '../stack/stack.ts';
@@ -176,7 +177,7 @@ async function bench(argv: string[]): Promise<number> {
     const known = knownEncoders();
     const unknown = (flags.models ?? '').split(',').filter((m) => m !== '' && !known.includes(m));
     if (unknown.length) throw new UsageError(`bench: unknown encoder ${unknown.join(', ')} (expected ${known.join(', ')})`);
-    if (flags.device !== undefined && !['cpu', 'cuda', 'auto'].includes(flags.device)) throw new UsageError(`bench: --device must be cpu, cuda or auto, got "${flags.device}"`);
+    if (flags.device !== undefined && !(DEVICES as readonly string[]).includes(flags.device)) throw new UsageError(`bench: --device must be cpu, cuda or auto, got "${flags.device}"`);
     (flags.threads ?? '1').split(',').forEach((t) => number('threads', t, 1));
     number('rounds', flags.rounds, 1);
     return classifierBench(flags);

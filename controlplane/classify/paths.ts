@@ -1,7 +1,7 @@
 // Resolves project-local artifacts relative to this file, so the classifier works from any cwd.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_CACHE, loadManifest, REPO_ROOT } from '../../scripts/models/pull.mjs';
+import { DEFAULT_CACHE, filesOf, loadManifest, REPO_ROOT } from '../../scripts/models/pull.mjs';
 
 export { REPO_ROOT };
 
@@ -12,8 +12,7 @@ export const DEFAULT_MODEL = manifest.default;
 
 /** The directory `switchyard models pull` fills for encoder `name` (a variant's: the files it runs). */
 export function modelDirOf(name: string = DEFAULT_MODEL): string {
-  const spec = manifest.models[name];
-  return join(DEFAULT_CACHE, spec !== undefined && 'files_of' in spec ? spec.files_of : name);
+  return join(DEFAULT_CACHE, filesOf(name, manifest));
 }
 
 /** Trained heads live in one directory per encoder, named like the encoder. */

@@ -19,6 +19,7 @@ import { createEncoderClassifier } from '../../controlplane/classify/classifier.
 import { overlaps } from '../../controlplane/classify/pii.ts';
 import type { Device } from '../../controlplane/classify/encoder.ts';
 import { headsDirOf, modelDirOf, REPO_ROOT } from '../../controlplane/classify/paths.ts';
+import { DEVICES } from '../../controlplane/config/classifier.ts';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +34,7 @@ const unknown = only.filter((o) => ![...QUALITY, 'latency'].includes(o));
 if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(', ')}; use quality, latency or ${QUALITY.join(', ')}`);
 const errors: object[] = [];
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
-if (!['cpu', 'cuda', 'auto'].includes(values.device)) throw new Error(`--device: expected cpu, cuda or auto, got ${values.device}`);
+if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device: expected cpu, cuda or auto, got ${values.device}`);
 const clf = createEncoderClassifier({
   maxQueue: 4096,
   device: values.device as Device,

@@ -18,6 +18,7 @@ export interface VariantSpec {
   files_of: string;
 }
 export function loadManifest(path?: string): { default: string; models: Record<string, ModelSpec | VariantSpec> };
+export function filesOf(name: string, manifest?: { models: Record<string, ModelSpec | VariantSpec> }): string;
 export function sha256(buf: Uint8Array): string;
 export function readZipEntries(zip: Buffer, wanted: readonly string[]): Map<string, Buffer>;
 export function pullModel(options?: {

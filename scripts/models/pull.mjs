@@ -34,6 +34,11 @@ export function loadManifest(path = MANIFEST_PATH) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
 
+/** The entry whose files encoder `name` runs: a variant's `files_of`, else the entry itself. */
+export function filesOf(name, manifest = loadManifest()) {
+  return manifest.models[name]?.files_of ?? name;
+}
+
 export function sha256(buf) {
   return createHash('sha256').update(buf).digest('hex');
 }
