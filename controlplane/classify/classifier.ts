@@ -1,11 +1,12 @@
 // The encoder-backed classifier: every head reads the same encoder pass, so a prompt costs one
 // forward per 512-token window no matter how many signals are asked for. Prompts longer than one
 // window are split into overlapping windows that are encoded together in one batched call.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
 import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
+import { readEncoderModel, weightsFor } from './encoder-model.ts';
 import { sha256Hex } from './hash.ts';
 import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
@@ -16,8 +17,12 @@ import { TOKEN_LOGITS, TokenHead } from './token-head.ts';
 import { WordPieceTokenizer } from './tokenizer.ts';
 
 export interface EncoderClassifierOptions {
-  /** The encoder's name (what /readyz and the provider metric report); default: the default encoder. */
+  /**
+   * The encoder's name (what /readyz and the provider metric report, and whose tuned weights are put
+   * in place); default: the default encoder.
+   */
   name?: string;
+  /** Where its files are; without `name`, a model run as it is (a candidate that is not in the manifest). */
   modelDir?: string;
   headsDir?: string;
   device?: Device;
@@ -220,7 +225,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         assertModelFiles(modelDir);
         const tokenizer = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
         // Read once: the heads are checked against its hash, and the encoder's session is built from it.
-        const model = readFileSync(join(modelDir, 'model.onnx'));
+        const model = readEncoderModel(name, modelDir, weightsFor(opts.name, opts.modelDir));
         const sha = sha256Hex(model);
         const category = LinearHead.load(join(headsDir, 'category.json'), sha);
         const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);

@@ -9,7 +9,7 @@
 // graph as MatMul and Add nodes: onnxruntime's product over a batch of windows is an order of magnitude
 // faster than the same product in JavaScript, and the states it reads need not leave the session.
 
-import { concat, fields, floatTensor, floatValueInfo, lenField, nodeProto, ONNX, WIRE_LEN, type Field } from './onnx-proto.ts';
+import { concat, fields, floatTensor, floatValueInfo, graphOf, lenField, nodeProto, ONNX, WIRE_LEN, withGraph, type Field } from './onnx-proto.ts';
 
 /** Per token, the sum over terms of the term's tensor (token states) times its weights. */
 export interface Projection {
@@ -52,18 +52,6 @@ function pruned(graph: Field[], outputs: string[]): Field[] {
   });
 }
 
-function graphOf(model: Uint8Array): Field {
-  let top: Field[];
-  try {
-    top = fields(model);
-  } catch (err) {
-    throw new Error(`not an ONNX model: ${(err as Error).message}`);
-  }
-  const g = top.find((f) => f.num === ONNX.model.graph && f.wire === WIRE_LEN);
-  if (!g) throw new Error('not an ONNX model: no graph');
-  return g;
-}
-
 /** The names of the graph's outputs, in order. */
 export function outputNames(model: Uint8Array): string[] {
   return fields(graphOf(model).body)
@@ -101,5 +89,5 @@ export function withOutputs(model: Uint8Array, names: string[], projections: rea
   const kept = pruned(fields(g.body), [...new Set([...names, ...read])]).map((f) => g.body.subarray(f.start, f.end));
   const newGraph = concat([...kept, ...projections.flatMap(projectionFields),
     ...[...names, ...projections.map((p) => p.name)].map((n) => lenField(ONNX.graph.output, floatValueInfo(n)))]);
-  return concat([model.subarray(0, g.start), lenField(ONNX.model.graph, newGraph), model.subarray(g.end)]);
+  return withGraph(model, g, newGraph);
 }

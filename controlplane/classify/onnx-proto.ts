@@ -1,6 +1,6 @@
 // The few pieces of the protobuf wire format that reading and writing ONNX models here needs:
 // onnx-outputs.ts rewrites the encoder's outputs and appends the token head's product to it,
-// neighbours.ts builds a small MatMul model.
+// onnx-weights.ts puts a tuned encoder's weights in place, neighbours.ts builds a small MatMul model.
 // (No protobuf library: the product touches a handful of fields, and the schema is fixed.)
 
 const WIRE_VARINT = 0;
@@ -31,6 +31,8 @@ export interface Field {
   end: number;
   /** The payload of a length-delimited field. */
   body: Uint8Array;
+  /** The value of a varint field. */
+  value?: number;
 }
 
 function readVarint(buf: Uint8Array, pos: number): [number, number] {
@@ -55,7 +57,8 @@ export function fields(buf: Uint8Array): Field[] {
     const num = Math.floor(key / 8);
     const wire = key & 7;
     let body = buf.subarray(pos, pos);
-    if (wire === WIRE_VARINT) pos = readVarint(buf, pos)[1];
+    let value: number | undefined;
+    if (wire === WIRE_VARINT) [value, pos] = readVarint(buf, pos);
     else if (wire === WIRE_I64) pos += 8;
     else if (wire === WIRE_I32) pos += 4;
     else if (wire === WIRE_LEN) {
@@ -64,9 +67,38 @@ export function fields(buf: Uint8Array): Field[] {
       pos = q + len;
     } else throw new Error(`unsupported protobuf wire type ${wire}`);
     if (pos > buf.length) throw new Error('truncated field');
-    out.push({ num, wire, start, end: pos, body });
+    out.push({ num, wire, start, end: pos, body, ...(value === undefined ? {} : { value }) });
   }
   return out;
+}
+
+/** The values of a packed repeated varint field's payload. */
+export function packedVarints(body: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let pos = 0; pos < body.length;) {
+    const [v, next] = readVarint(body, pos);
+    out.push(v);
+    pos = next;
+  }
+  return out;
+}
+
+/** A model's graph field; the messages name what is wrong with bytes that are not a model. */
+export function graphOf(model: Uint8Array): Field {
+  let top: Field[];
+  try {
+    top = fields(model);
+  } catch (err) {
+    throw new Error(`not an ONNX model: ${(err as Error).message}`);
+  }
+  const g = top.find((f) => f.num === ONNX.model.graph && f.wire === WIRE_LEN);
+  if (!g) throw new Error('not an ONNX model: no graph');
+  return g;
+}
+
+/** The model with its graph (`graphOf(model)`) replaced by one of fields `body`. */
+export function withGraph(model: Uint8Array, graph: Field, body: Uint8Array): Uint8Array {
+  return concat([model.subarray(0, graph.start), lenField(ONNX.model.graph, body), model.subarray(graph.end)]);
 }
 
 function varint(n: number): number[] {

@@ -15,6 +15,16 @@ export function modelDirOf(name: string = DEFAULT_MODEL): string {
   return join(DEFAULT_CACHE, filesOf(name, manifest));
 }
 
+/**
+ * A tuned encoder's weights (scripts/train/finetune/): the file that replaces some of its model's
+ * initializers, and that file's pinned sha256. Undefined for an encoder that runs its files as pulled.
+ */
+export function weightsOf(name: string = DEFAULT_MODEL): { path: string; sha256: string } | undefined {
+  const spec = manifest.models[name];
+  const w = spec !== undefined && 'weights' in spec ? spec.weights : undefined;
+  return w === undefined ? undefined : { path: resolve(REPO_ROOT, w.file), sha256: w.sha256 };
+}
+
 /** Trained heads live in one directory per encoder, named like the encoder. */
 export const HEADS_ROOT = resolve(REPO_ROOT, 'models', 'heads');
 

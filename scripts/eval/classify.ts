@@ -36,6 +36,7 @@ const errors: object[] = [];
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
 if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device: expected cpu, cuda or auto, got ${values.device}`);
 const clf = createEncoderClassifier({
+  ...(values.model ? { name: values.model } : {}),
   maxQueue: 4096,
   device: values.device as Device,
   modelDir: values['model-dir'] ?? modelDirOf(values.model),

@@ -16,7 +16,7 @@ import { DEFAULT_MODEL, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
 const { values } = parseArgs({
   options: {
-    models: { type: 'string', default: `${DEFAULT_MODEL},all-minilm-l6-v2-q,all-minilm-l6-v2-q-3-layers` },
+    models: { type: 'string', default: `${DEFAULT_MODEL},all-minilm-l6-v2-q,all-minilm-l6-v2-q-3-layers,all-minilm-l6-v2-q-3-tuned` },
     threads: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '2' },
     requests: { type: 'string', default: '200' },

@@ -16,6 +16,8 @@ export interface ModelSpec {
 export interface VariantSpec {
   description?: string;
   files_of: string;
+  /** Tuned weights put into that entry's model when it is loaded (path from the repository root). */
+  weights?: { file: string; sha256: string };
 }
 export function loadManifest(path?: string): { default: string; models: Record<string, ModelSpec | VariantSpec> };
 export function filesOf(name: string, manifest?: { models: Record<string, ModelSpec | VariantSpec> }): string;

@@ -22,12 +22,11 @@ tags names and places better than the last one, beside the last one: docs/EVALUA
 records them as encoder_outputs, and the control plane asks the encoder for them.
 
 Each encoder has its own heads (same rows, same split, same features). For an encoder other than
-the default, embed the rows with it first (embed.ts --model-dir ... --out .cache/train/<encoder>/...):
+the default, embed the rows with it first (embed.ts --encoder <encoder> --out .cache/train/<encoder>/...):
 
     SWITCHYARD_ENCODER=all-minilm-l6-v2-q PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
 """
 import base64
-import hashlib
 import json
 import os
 import sys
@@ -36,12 +35,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import cross_val_predict
 
+from bio import bio_labels, bio_tags
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 TRAIN = os.path.join(ROOT, ".cache", "train")
 with open(os.path.join(ROOT, "scripts", "models", "manifest.json")) as _f:
     MANIFEST = json.load(_f)
 ENCODER = os.environ.get("SWITCHYARD_ENCODER", MANIFEST["default"])
-# A variant runs another entry's files (its heads read that model's first layers: embed.ts --output).
+# A variant runs another entry's files (its heads read that model's first layers: embed.ts --output),
+# a tuned one with some of their weights replaced; its tokenizer is that entry's.
 MODEL_DIR = os.path.join(ROOT, ".cache", "models", MANIFEST["models"].get(ENCODER, {}).get("files_of", ENCODER))
 # Where the .emb.f32 files are read from (rows always come from TRAIN) and where heads are written.
 EMB_DIR = os.path.join(TRAIN, ENCODER)
@@ -67,16 +69,21 @@ ASKED_WEIGHTS = (0.3, 1.0)
 SPEAKER_WORDS = "i me my mine myself you your yours yourself we us our ours".split()
 
 
-# The encoder tensors (embed.ts --output) of the rows read so far; a head records them.
+# The encoder tensors (embed.ts --output) of the rows read so far, and the hashes of the models that
+# made them (a tuned encoder's is that of its pinned model with its weights in place); a head records both.
 READ_OUTPUTS = set()
+READ_MODELS = set()
 
 
 def note_output(name):
-    """Notes the tensors the rows were embedded from; returns their width per token (or per row)."""
+    """Notes the model and tensors the rows were embedded from; returns their width per token (or per row)."""
     with open(os.path.join(EMB_DIR, f"{name}.meta.json")) as f:
         meta = json.load(f)
+    if "encoder_sha256" not in meta:
+        sys.exit(f"{EMB_DIR}/{name}.meta.json does not say which model made the rows; embed them again with embed.ts")
     outputs = meta["encoder_outputs"]
     READ_OUTPUTS.add(None if outputs is None else tuple(outputs))
+    READ_MODELS.add(meta["encoder_sha256"])
     return meta["dim"]
 
 
@@ -90,7 +97,9 @@ def load(name):
 
 
 def encoder_sha():
-    return hashlib.sha256(open(os.path.join(MODEL_DIR, "model.onnx"), "rb").read()).hexdigest()
+    if len(READ_MODELS) != 1:
+        sys.exit(f"the rows were embedded by different models {sorted(READ_MODELS)}; embed them all with one encoder")
+    return next(iter(READ_MODELS))
 
 
 def fit_temperature(logits, y, votes=None, weight=0.0, probs=None):
@@ -638,32 +647,27 @@ FEATS = 10  # controlplane/classify/token-head.ts TOKEN_FEATURES
 # layer, kept at 0.45: 0.35 0.860, 0.4 0.858, 0.45 0.858, 0.5 0.855, 0.6 0.846, 0.7 0.843. Spreads of
 # 0.005 are noise on these rows, so a lower threshold, which flags more in ordinary prompts, has to
 # win by more than that. MiniLM's first 3 layers (on its layers 2 and 3): 0.4 0.859, 0.45 0.859, 0.5
-# 0.858, 0.55 0.859, 0.6 0.858; flat, so 0.45 as for the others.
-PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.45, "all-minilm-l6-v2-q-3-layers": 0.45}
+# 0.858, 0.55 0.859, 0.6 0.858; flat, so 0.45 as for the others. The same tuned (distill.py): 0.35
+# 0.907, 0.4 0.907, 0.45 0.906, 0.5 0.904, 0.55 0.901; flat, so 0.45.
+PII_THRESHOLDS = {"bge-small-en-v1.5-q": 0.45, "all-minilm-l6-v2-q": 0.45, "all-minilm-l6-v2-q-3-layers": 0.45,
+                  "all-minilm-l6-v2-q-3-tuned": 0.45}
 
 
 def pii_tokens(name, types):
-    """Token rows of pii*.jsonl as (features, BIO label ids). A token inside a span is B- when it is
-    the span's first token, else I-; features are the hidden states plus the head's surface features."""
+    """Token rows of pii*.jsonl as (features, BIO label ids: bio.py); features are the hidden states
+    plus the head's surface features."""
     dim = note_output(name)
     rows = [json.loads(l) for l in open(os.path.join(TRAIN, f"{name}.jsonl"))]
     offsets = json.load(open(os.path.join(EMB_DIR, f"{name}.tok.json")))
     states = np.fromfile(os.path.join(EMB_DIR, f"{name}.tok.f32"), dtype=np.float32).reshape(-1, dim)
     feats = np.fromfile(os.path.join(EMB_DIR, f"{name}.feat.f32"), dtype=np.float32).reshape(-1, FEATS)
-    labels = ["O"] + [f"{p}-{t}" for t in types for p in "BI"]
+    labels = bio_labels(types)
     idx, ys, split, pos = [], [], [], 0
     for r, offs in zip(rows, offsets):
-        seen = set()
-        for j, (a, b) in enumerate(offs):
-            if 0 < j < len(offs) - 1:  # skip [CLS]/[SEP]
-                k = next((i for i, sp in enumerate(r["spans"]) if sp["type"] in types and a < sp["end"] and sp["start"] < b), None)
-                if k is None:
-                    lab = "O"
-                else:
-                    lab = ("I-" if k in seen else "B-") + r["spans"][k]["type"]
-                    seen.add(k)
+        for j, tag in enumerate(bio_tags(r["spans"], offs, types)):
+            if tag is not None:
                 idx.append(pos + j)
-                ys.append(labels.index(lab))
+                ys.append(labels.index(tag))
                 split.append(r.get("split", "train"))
         pos += len(offs)
     return np.hstack([states[idx], feats[idx]]), np.array(ys), np.array(split), labels

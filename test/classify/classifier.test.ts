@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { createEncoderClassifier, InputError, type EncoderClassifier } from '../../controlplane/classify/classifier.ts';
 import { Encoder, OverloadedError, DeviceUnavailableError, meanPoolNormalized } from '../../controlplane/classify/encoder.ts';
+import { readEncoderModel } from '../../controlplane/classify/encoder-model.ts';
 import ort from 'onnxruntime-node';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -84,7 +85,7 @@ test('a variant\'s heads name the layer they were trained on, and the classifier
   for (const name of variants) {
     const layer = (JSON.parse(readFileSync(join(headsDirOf(name), 'category.json'), 'utf8')) as { encoder_outputs: string[] }).encoder_outputs[0];
     const c = createEncoderClassifier({ name, intraOpThreads: 1 });
-    const full = await Encoder.create({ modelDir: modelDir(name), intraOpThreads: 1, outputs: [layer] });
+    const full = await Encoder.create({ modelDir: modelDir(name), model: readEncoderModel(name, modelDir(name)), intraOpThreads: 1, outputs: [layer] });
     await c.init();
     try {
       const text = 'What is the integral of x^2 from 0 to 3?';

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { deflateRawSync } from 'node:zlib';
 import { loadManifest, pullModel, readZipEntries, sha256 } from '../../scripts/models/pull.mjs';
+import { readEncoderModel } from '../../controlplane/classify/encoder-model.ts';
 import { headsDirOf, knownEncoders } from '../../controlplane/classify/paths.ts';
 import { modelDir } from './helpers.ts';
 
@@ -53,8 +54,11 @@ test('every pulled model matches its pinned checksums, and the heads were traine
     for (const [file, f] of Object.entries(spec.files) as Array<[string, { sha256: string }]>) {
       assert.equal(sha256(readFileSync(join(modelDir(name), file))), f.sha256, `${name} ${file}`);
     }
+    // A tuned encoder's heads were trained on its model with its weights in place.
+    const model = sha256(readEncoderModel(name, modelDir(name)));
+    if (!('weights' in entry)) assert.equal(model, spec.files['model.onnx'].sha256, name);
     for (const head of ['category.json', 'jailbreak.json', 'pii-token.json']) {
-      assert.equal(JSON.parse(readFileSync(join(headsDirOf(name), head), 'utf8')).encoder_sha256, spec.files['model.onnx'].sha256, `${name} ${head}`);
+      assert.equal(JSON.parse(readFileSync(join(headsDirOf(name), head), 'utf8')).encoder_sha256, model, `${name} ${head}`);
     }
   }
 });

@@ -214,7 +214,7 @@ describe('inference and classifier sections', () => {
       [
         'inference.devise: unknown field (did you mean "device"?)',
         'inference.device: unknown device "tpu" (expected cpu, cuda, auto)',
-        'inference.model: unknown encoder "bert-large" (expected all-minilm-l6-v2-q, all-minilm-l6-v2-q-3-layers, bge-small-en-v1.5-q)',
+        'inference.model: unknown encoder "bert-large" (expected all-minilm-l6-v2-q, all-minilm-l6-v2-q-3-layers, all-minilm-l6-v2-q-3-tuned, bge-small-en-v1.5-q)',
         'inference.model_dir: must not be empty',
         'inference.intra_op_threads: expected an integer at least 1, got 0',
         'inference.max_batch_size: expected an integer between 1 and 256, got 257',

@@ -83,7 +83,7 @@ describe('switchyard CLI', () => {
     assert.match(all.stdout, /^switchyard: encoder model already present in \S+\/bge-small-en-v1\.5-q\nswitchyard: encoder model already present in \S+\/all-minilm-l6-v2-q\n$/);
     const unknown = switchyard('models', 'pull', '--model', 'bert-large');
     assert.equal(unknown.status, 1);
-    assert.match(unknown.stderr, /^switchyard models: unknown model "bert-large"; known: bge-small-en-v1\.5-q, all-minilm-l6-v2-q, all-minilm-l6-v2-q-3-layers\n/);
+    assert.match(unknown.stderr, /^switchyard models: unknown model "bert-large"; known: bge-small-en-v1\.5-q, all-minilm-l6-v2-q, all-minilm-l6-v2-q-3-layers, all-minilm-l6-v2-q-3-tuned\n/);
     const allAndOne = switchyard('models', 'pull', '--all', '--model', 'x');
     assert.equal(allAndOne.status, 2);
     assert.match(allAndOne.stderr, /give either --model or --all, not both/);
