@@ -16,7 +16,7 @@ export function modelDirOf(name: string = DEFAULT_MODEL): string {
 }
 
 /**
- * A tuned encoder's weights (scripts/train/finetune/): the file that replaces some of its model's
+ * A tuned encoder's weights (scripts/train/distill.py): the file that replaces some of its model's
  * initializers, and that file's pinned sha256. Undefined for an encoder that runs its files as pulled.
  */
 export function weightsOf(name: string = DEFAULT_MODEL): { path: string; sha256: string } | undefined {

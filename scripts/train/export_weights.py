@@ -14,7 +14,7 @@ import onnx
 from onnx import helper
 from onnx import numpy_helper as nh
 
-from student import BASE_MODEL, BIAS_NAMES
+from student import BASE_MODEL, BIAS_NAMES, LAYERS
 
 QMAX = 64  # the export's int8 weights use [-64, 64]
 
@@ -34,7 +34,7 @@ def main(pkl, out):
     put("embeddings.LayerNorm.weight", np.asarray(tuned["emb_ln_g"], np.float32))
     put("embeddings.LayerNorm.bias", np.asarray(tuned["emb_ln_b"], np.float32))
     worst = 0.0
-    for layer in range(sum(1 for k in tuned if k[0] == "l" and k[1:].isdigit())):
+    for layer in range(LAYERS):
         L = tuned[f"l{layer}"]
         for key, suffix in BIAS_NAMES.items():
             put(f"encoder.layer.{layer}.{suffix}", np.asarray(L[key], np.float32))
