@@ -69,7 +69,10 @@ export class LinearHead {
   private readonly tokenIndex: Map<number, number> | null = null;
   private readonly bigrams: boolean = false;
   private readonly idf: Float32Array | null = null;
-  private readonly tw: Float32Array | null = null;
+  /** The TF-IDF weights term-major, [terms x rows]: a prompt's few terms each read one contiguous run. */
+  private readonly twByTerm: Float32Array | null = null;
+  /** probsWithTerms' logits in double precision, as one running sum per row. */
+  private readonly sums: Float64Array;
   /** The nearest-neighbour vote to mix into probs() (the classifier loads it: neighbours.ts). */
   readonly neighbours: NeighboursJson | undefined;
   /** The word-piece vote (lexical-vote.ts), mixed in beside it. */
@@ -97,6 +100,7 @@ export class LinearHead {
     }
     this.labelOf = sub ? Int32Array.from(sub.label_of) : null;
     this.logits = new Float32Array(sub ? rows : 0);
+    this.sums = new Float64Array(rows);
     this.labels = json.labels;
     this.dim = json.dim;
     this.temperature = json.temperature > 0 ? json.temperature : 1;
@@ -132,7 +136,7 @@ export class LinearHead {
       this.tokenIndex = new Map(parsed.map((ids, i) => [termKey(ids[0], ids[1]), i]));
       this.bigrams = parsed.some((ids) => ids.length === 2);
       this.idf = Float32Array.from(tf.idf);
-      this.tw = tw;
+      this.twByTerm = byTerm(tw, rows, tf.terms.length);
     }
   }
 
@@ -156,14 +160,16 @@ export class LinearHead {
   /** probs() with the prompt's termWeights() already computed, for a caller that needs them too. */
   probsWithTerms(x: Float32Array, offset: number, sparse: Map<number, number> | null, out = new Float32Array(this.labels.length)): Float32Array {
     const z = this.labelOf ? this.logits : out;
-    const cols = sparse ? [...sparse.keys()] : [];
-    const vals = sparse ? [...sparse.values()] : [];
-    const terms = this.tokenIndex?.size ?? 0;
-    for (let c = 0; c < z.length; c++) {
-      let v = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
-      for (let j = 0; j < cols.length; j++) v += this.tw![c * terms + cols[j]] * vals[j];
-      z[c] = v;
+    const v = this.sums;
+    for (let c = 0; c < z.length; c++) v[c] = this.b[c] + dot(this.w, c * this.dim, x, offset, this.dim);
+    // Each row's sum takes the terms in the map's order, whichever loop is outside.
+    if (sparse) {
+      for (const [col, value] of sparse) {
+        const at = col * z.length;
+        for (let c = 0; c < z.length; c++) v[c] += this.twByTerm![at + c] * value;
+      }
     }
+    for (let c = 0; c < z.length; c++) z[c] = v[c];
     return this.grouped(this.softmax(z), out);
   }
 
@@ -237,6 +243,13 @@ export class LinearHead {
     for (const [i, v] of counts) counts.set(i, v / norm);
     return counts;
   }
+}
+
+/** Row-major [rows x terms] -> [terms x rows]. */
+function byTerm(weights: Float32Array, rows: number, terms: number): Float32Array {
+  const out = new Float32Array(weights.length);
+  for (let c = 0; c < rows; c++) for (let t = 0; t < terms; t++) out[t * rows + c] = weights[c * terms + t];
+  return out;
 }
 
 /** Little-endian IEEE half floats, base64: the sub-label head's TF-IDF weights at a quarter of their JSON size. */

@@ -4,7 +4,7 @@
 // own probabilities: a linear head draws one boundary between neighbouring subjects (chemistry and
 // physics), while the rows nearest a prompt often know better (docs/EVALUATION.md).
 import ort from 'onnxruntime-node';
-import { concat, floatTensor, floatValueInfo, lenField, nodeProto, ONNX, stringField, varintField } from './onnx-proto.ts';
+import { concat, floatTensor, tensorValueInfo, lenField, nodeProto, ONNX, stringField, tensorProto, varintField } from './onnx-proto.ts';
 
 export interface NeighboursJson {
   k: number;
@@ -25,16 +25,24 @@ export interface NeighboursJson {
   vectors: string;
 }
 
-/** The vote's model: sims = ((x - mean) P^T) V^T, with z = (x - mean) P^T returned for its norm. */
-function voteModel(mean: Float32Array, projectionT: Float32Array, dims: number, memoryT: Float32Array, rows: number): Uint8Array {
-  const node = (op: string, inputs: string[], output: string) => lenField(ONNX.graph.node, nodeProto(op, inputs, output));
+/**
+ * The vote's model: sims = ((x - mean) P^T) V^T, of which it returns the k best (values and rows,
+ * best first, the earlier row first on a tie, as nearestVote orders them), with z = (x - mean) P^T
+ * for its norm.
+ */
+function voteModel(mean: Float32Array, projectionT: Float32Array, dims: number, memoryT: Float32Array, rows: number, k: number): Uint8Array {
+  const node = (op: string, inputs: string[], output: string | string[]) => lenField(ONNX.graph.node, nodeProto(op, inputs, output));
   const tensor = (name: string, dimsOf: number[], data: Float32Array) => lenField(ONNX.graph.initializer, floatTensor(name, dimsOf, data));
   const graph = concat([
     node('Sub', ['x', 'mean'], 'centred'), node('MatMul', ['centred', 'projection'], 'z'), node('MatMul', ['z', 'memory'], 'sims'),
+    // TopK rather than a scan in JavaScript: a prompt's 100 KB of sims never leave onnxruntime.
+    node('TopK', ['sims', 'k'], ['top_sims', 'top_rows']),
     stringField(ONNX.graph.name, 'neighbours'),
     tensor('mean', [mean.length], mean), tensor('projection', [mean.length, dims], projectionT), tensor('memory', [dims, rows], memoryT),
-    lenField(ONNX.graph.input, floatValueInfo('x', ['batch', mean.length])),
-    lenField(ONNX.graph.output, floatValueInfo('z', ['batch', dims])), lenField(ONNX.graph.output, floatValueInfo('sims', ['batch', rows])),
+    lenField(ONNX.graph.initializer, tensorProto('k', [1], ONNX.int64, BigInt64Array.of(BigInt(k)))),
+    lenField(ONNX.graph.input, tensorValueInfo('x', ['batch', mean.length])),
+    lenField(ONNX.graph.output, tensorValueInfo('z', ['batch', dims])), lenField(ONNX.graph.output, tensorValueInfo('top_sims', ['batch', k])),
+    lenField(ONNX.graph.output, tensorValueInfo('top_rows', ['batch', k], ONNX.int64)),
   ]);
   return concat([varintField(ONNX.model.irVersion, 8), lenField(ONNX.model.opsetImport, concat([stringField(ONNX.opset.domain, ''), varintField(ONNX.opset.version, 13)])),
     lenField(ONNX.model.graph, graph)]);
@@ -81,7 +89,7 @@ export class NeighbourVote {
     const projectionT = new Float32Array(dim * dims);
     for (let j = 0; j < dims; j++) for (let i = 0; i < dim; i++) projectionT[i * dims + j] = json.projection[j * dim + i];
     // One thread: the product is small, and the encoder has the cores.
-    const session = await ort.InferenceSession.create(voteModel(Float32Array.from(json.mean), projectionT, dims, memoryT, rows),
+    const session = await ort.InferenceSession.create(voteModel(Float32Array.from(json.mean), projectionT, dims, memoryT, rows, json.k),
       { intraOpNumThreads: 1, interOpNumThreads: 1, executionProviders: ['cpu'] });
     return new NeighbourVote(session, json.weight, json.k, json.temperature, dim, Int32Array.from(json.labels), Float32Array.from(json.weights), labelCount);
   }
@@ -118,15 +126,16 @@ export class NeighbourVote {
     embeddings.forEach((e, i) => x.set(e.subarray(0, this.dim), i * this.dim));
     const r = await this.session.run({ x: new ort.Tensor('float32', x, [n, this.dim]) });
     const z = r.z.data as Float32Array;
-    const sims = r.sims.data as Float32Array;
+    const sims = r.top_sims.data as Float32Array;
+    const rows = Int32Array.from(r.top_rows.data as BigInt64Array, Number);
     const dims = z.length / n;
-    const rows = this.labels.length;
+    const k = this.k;
     return embeddings.map((_, i) => {
       let norm = 0;
       for (let j = 0; j < dims; j++) norm += z[i * dims + j] ** 2;
       norm = Math.sqrt(norm) || 1;
       // The product is unnormalized in z: cosine = sim / |z|.
-      return nearestVote(sims.subarray(i * rows, (i + 1) * rows), { k: this.k, temperature: this.temperature, scale: 1 / norm,
+      return labelVote(rows.subarray(i * k, (i + 1) * k), sims.subarray(i * k, (i + 1) * k), { temperature: this.temperature, scale: 1 / norm,
         labels: this.labels, rowWeights: this.rowWeights, labelCount: this.labelCount });
     });
   }
@@ -136,30 +145,33 @@ export class NeighbourVote {
   }
 }
 
-export interface VoteRows {
-  k: number;
+export interface VoteWeights {
   temperature: number;
   /** Multiplies each similarity into a cosine. */
   scale: number;
-  /** Rows at or under this similarity never vote (default: every row may). */
-  floor?: number;
   labels: Int32Array;
   rowWeights: Float32Array;
   labelCount: number;
 }
 
+export interface VoteRows extends VoteWeights {
+  k: number;
+  /** Rows at or under this similarity never vote (default: every row may). */
+  floor?: number;
+}
+
 /**
- * The label mass of the k rows most similar to a prompt, each weighing exp(cosine / temperature)
- * times its training weight; uniform when no row is above the floor. Most rows fall below the k-th
- * best and cost one comparison.
+ * The label mass of the k rows most similar to a prompt (labelVote); the earlier row wins a tie.
+ * Most rows fall below the k-th best and cost one comparison.
  */
 export function nearestVote(sims: Float32Array, o: VoteRows): Float32Array {
   const k = o.k;
   const bestSim = new Float32Array(k).fill(o.floor ?? -Infinity);
   const bestRow = new Int32Array(k).fill(-1);
+  let worst = bestSim[k - 1];
   for (let r = 0; r < sims.length; r++) {
     const s = sims[r];
-    if (s <= bestSim[k - 1]) continue;
+    if (s <= worst) continue;
     let p = k - 1;
     while (p > 0 && bestSim[p - 1] < s) {
       bestSim[p] = bestSim[p - 1];
@@ -168,12 +180,22 @@ export function nearestVote(sims: Float32Array, o: VoteRows): Float32Array {
     }
     bestSim[p] = s;
     bestRow[p] = r;
+    worst = bestSim[k - 1];
   }
+  return labelVote(bestRow, bestSim, o);
+}
+
+/**
+ * The label mass of the nearest rows (`rows`, best first, up to the first -1) with their
+ * similarities `sims`, each weighing exp(cosine / temperature) times its training weight; uniform
+ * when there is none.
+ */
+export function labelVote(rows: ArrayLike<number>, sims: ArrayLike<number>, o: VoteWeights): Float32Array {
   const out = new Float32Array(o.labelCount);
   let sum = 0;
-  for (let p = 0; p < k && bestRow[p] >= 0; p++) {
-    const r = bestRow[p];
-    const v = Math.exp(bestSim[p] * o.scale / o.temperature) * o.rowWeights[r];
+  for (let p = 0; p < rows.length && rows[p] >= 0; p++) {
+    const r = rows[p];
+    const v = Math.exp(sims[p] * o.scale / o.temperature) * o.rowWeights[r];
     out[o.labels[r]] += v;
     sum += v;
   }

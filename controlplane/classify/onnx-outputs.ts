@@ -9,7 +9,7 @@
 // graph as MatMul and Add nodes: onnxruntime's product over a batch of windows is an order of magnitude
 // faster than the same product in JavaScript, and the states it reads need not leave the session.
 
-import { concat, fields, floatTensor, floatValueInfo, graphOf, lenField, nodeProto, ONNX, WIRE_LEN, withGraph, type Field } from './onnx-proto.ts';
+import { concat, fields, floatTensor, tensorValueInfo, graphOf, lenField, nodeProto, ONNX, WIRE_LEN, withGraph, type Field } from './onnx-proto.ts';
 
 /** Per token, the sum over terms of the term's tensor (token states) times its weights. */
 export interface Projection {
@@ -88,6 +88,6 @@ export function withOutputs(model: Uint8Array, names: string[], projections: rea
   const read = projections.flatMap((p) => p.terms.map((t) => t.tensor));
   const kept = pruned(fields(g.body), [...new Set([...names, ...read])]).map((f) => g.body.subarray(f.start, f.end));
   const newGraph = concat([...kept, ...projections.flatMap(projectionFields),
-    ...[...names, ...projections.map((p) => p.name)].map((n) => lenField(ONNX.graph.output, floatValueInfo(n)))]);
+    ...[...names, ...projections.map((p) => p.name)].map((n) => lenField(ONNX.graph.output, tensorValueInfo(n)))]);
   return withGraph(model, g, newGraph);
 }

@@ -21,6 +21,7 @@ export const ONNX = {
   shape: { dim: 1 },
   dim: { value: 1, param: 2 },
   float: 1,
+  int64: 7,
 } as const;
 
 export interface Field {
@@ -134,23 +135,28 @@ export function stringField(num: number, s: string): Uint8Array {
 }
 
 /**
- * A ValueInfoProto naming a float tensor; `shape` gives each dimension as a size or a symbolic
- * name, and without it the shape is left open.
+ * A ValueInfoProto naming a tensor of `elemType` (default float); `shape` gives each dimension as
+ * a size or a symbolic name, and without it the shape is left open.
  */
-export function floatValueInfo(name: string, shape?: Array<number | string>): Uint8Array {
+export function tensorValueInfo(name: string, shape?: Array<number | string>, elemType: number = ONNX.float): Uint8Array {
   const dims = (shape ?? []).map((d) => lenField(ONNX.shape.dim, typeof d === 'number' ? varintField(ONNX.dim.value, d) : stringField(ONNX.dim.param, d)));
-  const tensorType = concat([varintField(ONNX.tensorType.elemType, ONNX.float), ...(shape ? [lenField(ONNX.tensorType.shape, concat(dims))] : [])]);
+  const tensorType = concat([varintField(ONNX.tensorType.elemType, elemType), ...(shape ? [lenField(ONNX.tensorType.shape, concat(dims))] : [])]);
   return concat([stringField(ONNX.valueInfo.name, name), lenField(ONNX.valueInfo.type, lenField(ONNX.type.tensor, tensorType))]);
 }
 
-/** A float32 TensorProto (a graph's initializer) holding `data` in the shape `dims`. */
-export function floatTensor(name: string, dims: number[], data: Float32Array): Uint8Array {
-  return concat([...dims.map((d) => varintField(ONNX.tensor.dims, d)), varintField(ONNX.tensor.dataType, ONNX.float),
+/** A TensorProto (a graph's initializer) of element type `dataType` holding `data` in the shape `dims`. */
+export function tensorProto(name: string, dims: number[], dataType: number, data: ArrayBufferView): Uint8Array {
+  return concat([...dims.map((d) => varintField(ONNX.tensor.dims, d)), varintField(ONNX.tensor.dataType, dataType),
     stringField(ONNX.tensor.name, name), lenField(ONNX.tensor.rawData, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))]);
 }
 
-/** A NodeProto of the default domain with one output, named after that output. */
-export function nodeProto(op: string, inputs: string[], output: string): Uint8Array {
-  return concat([...inputs.map((i) => stringField(ONNX.node.input, i)), stringField(ONNX.node.output, output),
-    stringField(ONNX.node.name, output), stringField(ONNX.node.opType, op)]);
+export function floatTensor(name: string, dims: number[], data: Float32Array): Uint8Array {
+  return tensorProto(name, dims, ONNX.float, data);
+}
+
+/** A NodeProto of the default domain, named after its first output. */
+export function nodeProto(op: string, inputs: string[], output: string | string[]): Uint8Array {
+  const outputs = Array.isArray(output) ? output : [output];
+  return concat([...inputs.map((i) => stringField(ONNX.node.input, i)), ...outputs.map((o) => stringField(ONNX.node.output, o)),
+    stringField(ONNX.node.name, outputs[0]), stringField(ONNX.node.opType, op)]);
 }

@@ -48,6 +48,18 @@ describe('neighbour vote', () => {
     }
   });
 
+  it('on a tie for the k-th place the earlier row votes', async () => {
+    // Rows 1 and 2 both at cosine 0 from (1, 0); k = 2: row 0 and row 1 vote, not row 2 (label 0 twice).
+    const rows = Int8Array.from([127, 0, 0, 127, 0, -127]);
+    const vote = await NeighbourVote.create(memory({ labels: [0, 0, 1], weights: [1, 1, 1], vectors: Buffer.from(rows.buffer).toString('base64') }), 2, 2);
+    try {
+      const [v] = await vote.votes([Float32Array.from([1, 0])]);
+      assert.ok(v[1] === 0 && Math.abs(v[0] - 1) < 1e-6, `${v}`);
+    } finally {
+      await vote.close();
+    }
+  });
+
   it('refuses a memory whose parts do not fit, naming the part', async () => {
     const cases: Array<[Partial<NeighboursJson>, RegExp]> = [
       [{ k: 4 }, /head neighbours: k must be an integer from 1 to the 3 stored rows, not 4/],
