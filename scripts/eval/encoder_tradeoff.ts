@@ -12,11 +12,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MODEL, REPO_ROOT } from '../../controlplane/classify/paths.ts';
+import { DEFAULT_MODEL, knownEncoders, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
 const { values } = parseArgs({
   options: {
-    models: { type: 'string', default: `${DEFAULT_MODEL},all-minilm-l6-v2-q,all-minilm-l6-v2-q-3-layers,all-minilm-l6-v2-q-3-tuned` },
+    // The default first, then every other encoder the manifest names.
+    models: { type: 'string', default: [DEFAULT_MODEL, ...knownEncoders().filter((m) => m !== DEFAULT_MODEL)].join(',') },
     threads: { type: 'string', default: '1,2' },
     rounds: { type: 'string', default: '2' },
     requests: { type: 'string', default: '200' },

@@ -14,10 +14,10 @@ import { sha256File } from '../../controlplane/classify/hash.ts';
 import { modelDirOf } from '../../controlplane/classify/paths.ts';
 import { WordPieceTokenizer } from '../../controlplane/classify/tokenizer.ts';
 import { loadQuestions } from './data.ts';
-import { dataDir, EMB_PREFIX } from './paths.ts';
+import { dataDir, EMB_PREFIX, ROUTING_ENCODER } from './paths.ts';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, device: { type: 'string', default: 'cpu' } } });
-const modelDir = modelDirOf();
+const modelDir = modelDirOf(ROUTING_ENCODER);
 const questions = loadQuestions(dataDir(values.data));
 const tok = WordPieceTokenizer.fromFile(join(modelDir, 'tokenizer.json'));
 const enc = await Encoder.create({ modelDir, device: values.device as Device, maxQueue: 1 << 20, maxBatchSize: 32 });

@@ -19,7 +19,7 @@ import { loadQuestions, type QuestionRecord } from './data.ts';
 import { loadEmbeddings, type EmbeddingCache } from './embeddings.ts';
 import { oracle, randomChoice, replay, type EvalCase, type Result } from './evaluation.ts';
 import { nearest } from './knn.ts';
-import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, EMB_PREFIX, REPO_ROOT } from './paths.ts';
+import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, EMB_PREFIX, REPO_ROOT, ROUTING_ENCODER } from './paths.ts';
 import { svgPlot, type Series } from './plot.ts';
 import { loadPrices, requestCost } from './prices.ts';
 import type { CategorySignal } from '../../controlplane/signals.ts';
@@ -64,11 +64,11 @@ function evalCase(q: QuestionRecord): EvalCase {
  * its threshold: analyze()), plus the cached embeddings the kNN strategy needs; or why unavailable.
  */
 async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, CategorySignal | undefined> } | string> {
-  const modelPath = join(modelDirOf(), 'model.onnx');
+  const modelPath = join(modelDirOf(ROUTING_ENCODER), 'model.onnx');
   if (!existsSync(modelPath)) return `encoder (${modelPath}) missing`;
   const emb = loadEmbeddings(EMB_PREFIX, sha256File(modelPath));
   if (typeof emb === 'string') return emb;
-  const classifier = createEncoderClassifier({ categoryThreshold: Number(values['category-threshold']) });
+  const classifier = createEncoderClassifier({ name: ROUTING_ENCODER, categoryThreshold: Number(values['category-threshold']) });
   await classifier.init();
   const categoryOf = new Map<string, CategorySignal | undefined>();
   for (const q of questions) {

@@ -6,6 +6,13 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PRICES = join(REPO_ROOT, 'models', 'routing', 'prices.yaml');
 export const DEFAULT_TABLE = join(REPO_ROOT, 'models', 'routing', 'category-scores.json');
+/**
+ * The encoder the replay classifies and embeds with: bge small, which docs/ROUTING-QUALITY.md's
+ * figures were measured with (the default encoder then). Named here rather than taken from the
+ * manifest's default, which now runs MiniLM's pinned file with tuned weights put in place: these
+ * scripts read a model file as it is.
+ */
+export const ROUTING_ENCODER = 'bge-small-en-v1.5-q';
 /** Cached question embeddings from embed-questions.ts (.f32 vectors + .json ids and encoder sha). */
 export const EMB_PREFIX = join(REPO_ROOT, '.cache', 'routing', 'questions.emb');
 

@@ -14,7 +14,6 @@ import { modelDir } from './helpers.ts';
 let clf: EncoderClassifier;
 before(async () => {
   clf = createEncoderClassifier({
-    modelDir: modelDir(),
     intraOpThreads: 1,
     maxWindows: 3,
     customCategories: [{ name: 'cooking', examples: ['Give me a recipe for lasagna', 'How long should I bake sourdough bread?', 'Which spices go well with roast lamb?'], threshold: 0.7 }],
@@ -234,13 +233,14 @@ test('the pooled heads read one tensor, the same one: several, or two that diffe
   const head = JSON.parse(readFileSync(file, 'utf8'));
   const inner = '/encoder/layer.8/output/LayerNorm/Add_1_output_0';
   writeFileSync(file, JSON.stringify({ ...head, encoder_outputs: [inner, 'last_hidden_state'] }));
-  const several = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  const several = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
   await assert.rejects(several.init(), (e: Error) => e.message ===
     `${file} reads encoder outputs ${inner}, last_hidden_state; a pooled head reads one tensor (only the PII token head may read several)`);
   writeFileSync(file, JSON.stringify({ ...head, encoder_outputs: [inner] }));
-  const differ = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  const differ = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
+  const jailbreakReads = JSON.parse(readFileSync(join(dir, 'jailbreak.json'), 'utf8')).encoder_outputs?.[0] ?? "the model's own output";
   await assert.rejects(differ.init(), (e: Error) => e.message ===
-    `${dir}: category.json reads ${inner} but jailbreak.json reads the model's own output; both heads read the one pooled embedding`);
+    `${dir}: category.json reads ${inner} but jailbreak.json reads ${jailbreakReads}; both heads read the one pooled embedding`);
 });
 
 test('a PII token head whose width does not fit the encoder is refused at start-up, by file', async () => {
@@ -250,7 +250,7 @@ test('a PII token head whose width does not fit the encoder is refused at start-
   const head = JSON.parse(readFileSync(file, 'utf8'));
   // The shipped head reads two tensors; naming one leaves its weights for two.
   writeFileSync(file, JSON.stringify({ ...head, encoder_outputs: head.encoder_outputs.slice(0, 1) }));
-  const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  const c = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
   await assert.rejects(c.init(), (e: Error) => e.message.startsWith(`${file}: the PII token head's weights do not fit the encoder's states (`) &&
     /Incompatible dimensions for matrix multiplication/.test(e.message));
 });
@@ -263,11 +263,11 @@ test('neighbours belong to the category head: a jailbreak head with them, or a c
   const original = readFileSync(jailbreak, 'utf8');
   const neighbours = { k: 1, weight: 0.3, temperature: 0.05, mean: [], projection: [], dims: 1, labels: [0], weights: [1], scales: [1], vectors: 'AA==' };
   writeFileSync(jailbreak, JSON.stringify({ ...JSON.parse(original), neighbours }));
-  const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  const c = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
   await assert.rejects(c.init(), (e: Error) => e.message === `${jailbreak} carries neighbours; only the category head may`);
   writeFileSync(jailbreak, original);
   writeFileSync(category, JSON.stringify({ ...JSON.parse(readFileSync(category, 'utf8')), neighbours }));
-  const d = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+  const d = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
   await assert.rejects(d.init(), (e: Error) => e.message === `${category}: head neighbours: mean has 0 values; the head's dim is 384`);
 });
 
@@ -279,7 +279,7 @@ test('a category head whose word-piece vote is broken, or whose votes take more 
   const lexical = { k: 1, weight: 0.2, temperature: 0.05, labels: [0], weights: [1], lengths: 'AQAAAA==', pieces: 'ZwA=' };
   const refused = async (json: object, message: string) => {
     writeFileSync(category, JSON.stringify(json));
-    const c = createEncoderClassifier({ modelDir: modelDir(), headsDir: dir, intraOpThreads: 1 });
+    const c = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
     await assert.rejects(c.init(), (e: Error) => e.message === message);
   };
   await refused({ ...head, lexical_neighbours: { ...lexical, k: 0 } }, `${category}: head lexical_neighbours: k must be an integer from 1 to the 1 stored rows, not 0`);

@@ -8,7 +8,9 @@ import { outputNames, withOutputs } from '../../controlplane/classify/onnx-outpu
 import { modelDir } from './helpers.ts';
 
 const LAYER8 = '/encoder/layer.8/output/LayerNorm/Add_1_output_0';
-const bytes = readFileSync(join(modelDir(), 'model.onnx'));
+// bge small: twelve layers, of which the eighth is an inner one.
+const bge = modelDir('bge-small-en-v1.5-q');
+const bytes = readFileSync(join(bge, 'model.onnx'));
 const ids = [101, 7592, 2088, 2003, 1037, 3231, 102];
 
 async function run(model: Uint8Array): Promise<ort.InferenceSession.OnnxValueMapType> {
@@ -47,8 +49,8 @@ test('a tensor the model does not make, or bytes that are not a model, are refus
 });
 
 test('an encoder asked for an inner layer returns its states beside the final ones, which do not change', async () => {
-  const plain = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1 });
-  const both = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, outputs: [LAYER8, 'last_hidden_state'] });
+  const plain = await Encoder.create({ modelDir: bge, intraOpThreads: 1 });
+  const both = await Encoder.create({ modelDir: bge, intraOpThreads: 1, outputs: [LAYER8, 'last_hidden_state'] });
   try {
     assert.deepEqual(plain.outputs, []);
     assert.deepEqual(both.outputs, [LAYER8, 'last_hidden_state']);
@@ -64,13 +66,13 @@ test('an encoder asked for an inner layer returns its states beside the final on
     await plain.close();
     await both.close();
   }
-  await assert.rejects(Encoder.create({ modelDir: modelDir(), outputs: ['nope'] }), /the model has no tensor named nope/);
+  await assert.rejects(Encoder.create({ modelDir: bge, outputs: ['nope'] }), /the model has no tensor named nope/);
 });
 
 test('an encoder whose states are an inner layer stops there: states, embedding and named outputs come from that layer', async () => {
   const LAYER7 = '/encoder/layer.7/output/LayerNorm/Add_1_output_0';
-  const full = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, outputs: [LAYER7, LAYER8] });
-  const cut = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, statesOutput: LAYER8, outputs: [LAYER7, LAYER8] });
+  const full = await Encoder.create({ modelDir: bge, intraOpThreads: 1, outputs: [LAYER7, LAYER8] });
+  const cut = await Encoder.create({ modelDir: bge, intraOpThreads: 1, statesOutput: LAYER8, outputs: [LAYER7, LAYER8] });
   try {
     const [f, c] = await Promise.all([full.encode(ids), cut.encode(ids)]);
     assert.deepEqual(c.states, f.outputs![LAYER8]);
@@ -82,15 +84,15 @@ test('an encoder whose states are an inner layer stops there: states, embedding 
     await full.close();
     await cut.close();
   }
-  await assert.rejects(Encoder.create({ modelDir: modelDir(), statesOutput: 'nope' }), /the model has no tensor named nope/);
+  await assert.rejects(Encoder.create({ modelDir: bge, statesOutput: 'nope' }), /the model has no tensor named nope/);
 });
 
 test('a projection is computed in the graph: per sequence of a padded batch, the sum of its tensors times their weights', async () => {
   // Fixed pseudo-random weights, [384 x 3] per term; one term reads an inner layer, one the states.
   const weights = (seed: number) => Float32Array.from({ length: 384 * 3 }, (_, i) => Math.sin(seed * 7919 + i * 0.37) / 8);
   const projection = { name: 'logits', width: 3, terms: [{ tensor: LAYER8, weights: weights(1) }, { weights: weights(2) }] };
-  const plain = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, outputs: [LAYER8] });
-  const projected = await Encoder.create({ modelDir: modelDir(), intraOpThreads: 1, projections: [projection] });
+  const plain = await Encoder.create({ modelDir: bge, intraOpThreads: 1, outputs: [LAYER8] });
+  const projected = await Encoder.create({ modelDir: bge, intraOpThreads: 1, projections: [projection] });
   try {
     const seqs = [ids, [101, 2054, 2003, 102]];
     const [states, out] = await Promise.all([plain.encodeMany(seqs), projected.encodeMany(seqs)]);

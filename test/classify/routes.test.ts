@@ -5,14 +5,13 @@ import { after, before, test } from 'node:test';
 import express from 'express';
 import { createEncoderClassifier, type EncoderClassifier } from '../../controlplane/classify/classifier.ts';
 import { createClassifyRouter } from '../../controlplane/classify/routes.ts';
-import { modelDir } from './helpers.ts';
 
 let clf: EncoderClassifier;
 let server: Server;
 let base: string;
 
 before(async () => {
-  clf = createEncoderClassifier({ modelDir: modelDir(), intraOpThreads: 1, maxChars: 2000 });
+  clf = createEncoderClassifier({ intraOpThreads: 1, maxChars: 2000 });
   await clf.init();
   const app = express();
   app.use(createClassifyRouter(clf, { maxBatch: 4, bodyLimit: '10kb' }));

@@ -39,9 +39,9 @@ describe('control plane with the encoder (default config)', () => {
 
   it('reports the encoder and its provider when ready, also as a metric', async () => {
     const ready = await fetch(`http://127.0.0.1:${cp.port}/readyz`);
-    assert.deepEqual(await ready.json(), { status: 'ready', classifier: { encoder: true, provider: 'cpu', model: 'bge-small-en-v1.5-q' } });
+    assert.deepEqual(await ready.json(), { status: 'ready', classifier: { encoder: true, provider: 'cpu', model: 'all-minilm-l6-v2-q-3-tuned' } });
     const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
-    assert.match(metrics, /^switchyard_inference_provider\{provider="cpu",model="bge-small-en-v1.5-q"\} 1$/m);
+    assert.match(metrics, /^switchyard_inference_provider\{provider="cpu",model="all-minilm-l6-v2-q-3-tuned"\} 1$/m);
   });
 
   it('exports per-stage timings, batch sizes, queue depth and PII detections by type', async () => {
@@ -139,7 +139,7 @@ describe('control plane classifier settings', () => {
 
   it('refuses a model_dir holding another encoder than inference.model, naming both checksums', async (t) => {
     t.mock.method(console, 'error', () => {});
-    const path = configWith('mismatch.yaml', `inference: { model: all-minilm-l6-v2-q, model_dir: ${JSON.stringify(modelDir())} }`);
+    const path = configWith('mismatch.yaml', `inference: { model: all-minilm-l6-v2-q, model_dir: ${JSON.stringify(modelDir('bge-small-en-v1.5-q'))} }`);
     const cp = await startControlPlane({ port: 0, configPath: path });
     try {
       const why = /\S+all-minilm-l6-v2-q\/category\.json was trained on encoder [0-9a-f]{12}… but model\.onnx is [0-9a-f]{12}…; retrain the head or use the pinned model$/;

@@ -134,7 +134,7 @@ describe('control-plane config in the ConfigMap', () => {
     const defaults = parseYaml(readFileSync(join(repoRoot, 'controlplane', 'config', 'default.yaml'), 'utf8'));
     assert.deepEqual(routing, defaults, 'manifests/base/config.yaml drifted from controlplane/config/default.yaml');
     parseConfig(stringifyYaml(routing), 'yaml', 'manifests/base/config.yaml');
-    assert.deepEqual(inference, { device: 'cpu', model: 'bge-small-en-v1.5-q' });
+    assert.deepEqual(inference, { device: 'cpu', model: 'all-minilm-l6-v2-q-3-tuned' });
   });
 
   // The deployment contract asks for inference.device (cpu in base, cuda in the gpu overlay).

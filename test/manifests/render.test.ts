@@ -134,13 +134,15 @@ describe('gpu overlay', () => {
     assert.equal(spec.containers[0].securityContext.readOnlyRootFilesystem, true);
     assert.equal(spec.containers[0].readinessProbe.httpGet.path, '/readyz');
   });
-  it('sets inference.device: cuda and otherwise keeps the base config', () => {
+  it('sets inference.device: cuda and the most accurate encoder, and otherwise keeps the base config', () => {
     const cfg = (objs: K8sObject[]) => parseAllDocuments(find(objs, 'ConfigMap', 'switchyard-config').data['config.yaml'])[0].toJS();
     const g = cfg(gpu);
     const b = cfg(base);
     assert.equal(g.inference.device, 'cuda');
     assert.equal(b.inference.device, 'cpu');
-    assert.deepEqual({ ...g, inference: { ...g.inference, device: 'cpu' } }, b, 'overlays/gpu/config.yaml drifted from base/config.yaml');
+    assert.equal(g.inference.model, 'bge-small-en-v1.5-q');
+    assert.equal(b.inference.model, 'all-minilm-l6-v2-q-3-tuned');
+    assert.deepEqual({ ...g, inference: b.inference }, b, 'overlays/gpu/config.yaml drifted from base/config.yaml');
   });
 });
 

@@ -77,7 +77,8 @@ describe('switchyard CLI', () => {
     assert.match(missing.stderr, /^switchyard models: \/nonexistent-switchyard-dir\/model\.onnx not found/);
     const cached = switchyard('models', 'pull');
     assert.equal(cached.status, 0, cached.stderr);
-    assert.match(cached.stdout, /^switchyard: encoder model already present in \S+\/bge-small-en-v1\.5-q\n$/);
+    // The default encoder runs MiniLM's pinned files (with its tuned weights from the repo).
+    assert.match(cached.stdout, /^switchyard: encoder model already present in \S+\/all-minilm-l6-v2-q\n$/);
     const all = switchyard('models', 'pull', '--all');
     assert.equal(all.status, 0, all.stderr);
     assert.match(all.stdout, /^switchyard: encoder model already present in \S+\/bge-small-en-v1\.5-q\nswitchyard: encoder model already present in \S+\/all-minilm-l6-v2-q\n$/);
