@@ -4,7 +4,7 @@
 // own probabilities: a linear head draws one boundary between neighbouring subjects (chemistry and
 // physics), while the rows nearest a prompt often know better (docs/EVALUATION.md).
 import ort from 'onnxruntime-node';
-import { concat, floatTensor, tensorValueInfo, lenField, nodeProto, ONNX, stringField, tensorProto, varintField } from './onnx-proto.ts';
+import { concat, floatTensor, lenField, nodeProto, ONNX, stringField, tensorProto, tensorValueInfo, varintField } from './onnx-proto.ts';
 
 export interface NeighboursJson {
   k: number;

@@ -9,7 +9,7 @@
 // graph as MatMul and Add nodes: onnxruntime's product over a batch of windows is an order of magnitude
 // faster than the same product in JavaScript, and the states it reads need not leave the session.
 
-import { concat, fields, floatTensor, tensorValueInfo, graphOf, lenField, nodeProto, ONNX, WIRE_LEN, withGraph, type Field } from './onnx-proto.ts';
+import { concat, fields, floatTensor, graphOf, lenField, nodeProto, ONNX, tensorValueInfo, WIRE_LEN, withGraph, type Field } from './onnx-proto.ts';
 
 /** Per token, the sum over terms of the term's tensor (token states) times its weights. */
 export interface Projection {

@@ -150,6 +150,7 @@ export function tensorProto(name: string, dims: number[], dataType: number, data
     stringField(ONNX.tensor.name, name), lenField(ONNX.tensor.rawData, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))]);
 }
 
+/** A float32 initializer. */
 export function floatTensor(name: string, dims: number[], data: Float32Array): Uint8Array {
   return tensorProto(name, dims, ONNX.float, data);
 }
