@@ -1,25 +1,27 @@
 // Replays held-out MMLU-Pro questions through the routing strategies and compares accuracy and cost
 // with fixed baselines.
 //
-//   node --import tsx scripts/routing/evaluate.ts [--data DIR] [--prices FILE] [--table FILE]
+//   node --import tsx scripts/routing/evaluate.ts [--encoder NAME] [--data DIR] [--prices FILE] [--table FILE]
 //        [--k 50] [--prior-weight 20] [--category-threshold 0.5] [--no-write]
 //
 // Category sources: (i) the ground-truth label (upper bound) and (ii) the product classifier's
-// analyze() on each question (kNN also needs .cache/routing/questions.emb.*, from
-// embed-questions.ts). Operating points are picked on DEV and reported on TEST, so the
-// headline is not tuned on the questions it is scored on. Unless --no-write, rewrites the generated
+// analyze() on each question, with --encoder (default: the default encoder) as the control plane
+// loads it (kNN also needs .cache/routing/NAME/questions.emb.*, from embed-questions.ts).
+// Operating points are picked on DEV and reported on TEST, so the headline is not tuned on the
+// questions it is scored on. Unless --no-write, rewrites the generated
 // block of docs/ROUTING-QUALITY.md and docs/routing-quality-curve.svg.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sha256File } from '../../controlplane/classify/hash.ts';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
-import { modelDirOf } from '../../controlplane/classify/paths.ts';
+import { readEncoderModel } from '../../controlplane/classify/encoder-model.ts';
+import { sha256Hex } from '../../controlplane/classify/hash.ts';
+import { DEFAULT_MODEL, modelDirOf } from '../../controlplane/classify/paths.ts';
 import { loadQuestions, type QuestionRecord } from './data.ts';
 import { loadEmbeddings, type EmbeddingCache } from './embeddings.ts';
 import { oracle, randomChoice, replay, type EvalCase, type Result } from './evaluation.ts';
 import { nearest } from './knn.ts';
-import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, EMB_PREFIX, REPO_ROOT, ROUTING_ENCODER } from './paths.ts';
+import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, embeddingsPrefix, routingEncoder, REPO_ROOT } from './paths.ts';
 import { svgPlot, type Series } from './plot.ts';
 import { loadPrices, requestCost } from './prices.ts';
 import type { CategorySignal } from '../../controlplane/signals.ts';
@@ -28,6 +30,7 @@ import { neighborScores, normalizeCategory, pickCheapestWithinMargin, scoresFor,
 
 const { values } = parseArgs({
   options: {
+    encoder: { type: 'string', default: DEFAULT_MODEL },
     data: { type: 'string' },
     prices: { type: 'string' },
     table: { type: 'string' },
@@ -37,6 +40,7 @@ const { values } = parseArgs({
     'no-write': { type: 'boolean', default: false },
   },
 });
+const ENCODER = routingEncoder(values.encoder);
 const MARGINS = [0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3];
 const K = Number(values.k);
 const PRIOR_WEIGHT = Number(values['prior-weight']);
@@ -64,11 +68,16 @@ function evalCase(q: QuestionRecord): EvalCase {
  * its threshold: analyze()), plus the cached embeddings the kNN strategy needs; or why unavailable.
  */
 async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, CategorySignal | undefined> } | string> {
-  const modelPath = join(modelDirOf(ROUTING_ENCODER), 'model.onnx');
-  if (!existsSync(modelPath)) return `encoder (${modelPath}) missing`;
-  const emb = loadEmbeddings(EMB_PREFIX, sha256File(modelPath));
+  const name = ENCODER;
+  let sha: string;
+  try {
+    sha = sha256Hex(readEncoderModel(name, modelDirOf(name)));
+  } catch (err) {
+    return (err as Error).message;
+  }
+  const emb = loadEmbeddings(embeddingsPrefix(name), sha);
   if (typeof emb === 'string') return emb;
-  const classifier = createEncoderClassifier({ name: ROUTING_ENCODER, categoryThreshold: Number(values['category-threshold']) });
+  const classifier = createEncoderClassifier({ name, categoryThreshold: Number(values['category-threshold']) });
   await classifier.init();
   const categoryOf = new Map<string, CategorySignal | undefined>();
   for (const q of questions) {
@@ -116,7 +125,7 @@ if (typeof clf === 'string') {
   const predicted = clf.categoryOf;
   const agree = test.filter((q) => normalizeCategory(predicted.get(q.id)?.label ?? '') === normalizeCategory(q.category)).length;
   const unknown = test.filter((q) => predicted.get(q.id) === undefined).length;
-  notes.push(`Product category head on test: ${(agree / test.length * 100).toFixed(1)}% agree with the true label; ${unknown} of ${test.length} below the ${values['category-threshold']} confidence threshold (routed to default_model).`);
+  notes.push(`Product category head (encoder ${ENCODER}) on test: ${(agree / test.length * 100).toFixed(1)}% agree with the true label; ${unknown} of ${test.length} below the ${values['category-threshold']} confidence threshold (routed to default_model).`);
   curves.push(await sweep('category, classifier', byCategory((q) => predicted.get(q.id))));
 
   // Neighbours come from TRAIN only, found once per question and reused for every margin.

@@ -2,19 +2,24 @@
 // resolved relative to the repo root, so no machine-specific path is ever written into the project.
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { knownEncoders } from '../../controlplane/classify/paths.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_PRICES = join(REPO_ROOT, 'models', 'routing', 'prices.yaml');
 export const DEFAULT_TABLE = join(REPO_ROOT, 'models', 'routing', 'category-scores.json');
+/** `--encoder`'s value, checked: an encoder this build has heads for. */
+export function routingEncoder(name: string): string {
+  if (!knownEncoders().includes(name)) throw new Error(`--encoder: no encoder ${name}; one of ${knownEncoders().join(', ')}`);
+  return name;
+}
+
 /**
- * The encoder the replay classifies and embeds with: bge small, which docs/ROUTING-QUALITY.md's
- * figures were measured with (the default encoder then). Named here rather than taken from the
- * manifest's default, which now runs MiniLM's pinned file with tuned weights put in place: these
- * scripts read a model file as it is.
+ * Where embed-questions.ts caches `encoder`'s question embeddings (.f32 vectors + .json ids and the
+ * sha256 of the model bytes it ran), one directory per encoder so switching encoders keeps both.
  */
-export const ROUTING_ENCODER = 'bge-small-en-v1.5-q';
-/** Cached question embeddings from embed-questions.ts (.f32 vectors + .json ids and encoder sha). */
-export const EMB_PREFIX = join(REPO_ROOT, '.cache', 'routing', 'questions.emb');
+export function embeddingsPrefix(encoder: string): string {
+  return join(REPO_ROOT, '.cache', 'routing', encoder, 'questions.emb');
+}
 
 /** `--data` wins, then MMLU_PRO_DIR (the same variable scripts/train/prep_mmlu.py reads), then the shared checkout. */
 export function dataDir(flag?: string): string {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DEFAULT_MODEL } from '../../controlplane/classify/paths.ts';
 import { oracle, randomChoice, replay, type EvalCase } from '../../scripts/routing/evaluation.ts';
 import { nearest } from '../../scripts/routing/knn.ts';
 import { parsePrices, requestCost } from '../../scripts/routing/prices.ts';
 import { splitOf } from '../../scripts/data/split.ts';
+import { embeddingsPrefix, routingEncoder } from '../../scripts/routing/paths.ts';
 
 // Three questions, two models: "pro" is right on all and costs 10; "flash" is right on one and costs 1.
 const cases: EvalCase[] = [
@@ -54,4 +56,12 @@ test('split matches scripts/train/prep_mmlu.py (values computed with its split_o
   assert.equal(splitOf('72'), 'test');
   assert.equal(splitOf('77'), 'dev');
   assert.equal(splitOf('12031'), 'train');
+});
+
+test('the replay runs the default encoder unless told another, and names the choices for an unknown one', () => {
+  assert.equal(routingEncoder(DEFAULT_MODEL), DEFAULT_MODEL);
+  assert.equal(routingEncoder('bge-small-en-v1.5-q'), 'bge-small-en-v1.5-q');
+  assert.throws(() => routingEncoder('bge-large'), /--encoder: no encoder bge-large; one of .*all-minilm-l6-v2-q-3-tuned.*bge-small-en-v1\.5-q/);
+  // One cache per encoder, so replaying another does not overwrite the default's vectors.
+  assert.notEqual(embeddingsPrefix(DEFAULT_MODEL), embeddingsPrefix('bge-small-en-v1.5-q'));
 });
