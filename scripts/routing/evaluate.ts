@@ -8,8 +8,8 @@
 // analyze() on each question, with --encoder (default: the default encoder) as the control plane
 // loads it (kNN also needs .cache/routing/NAME/questions.emb.*, from embed-questions.ts).
 // Operating points are picked on DEV and reported on TEST, so the headline is not tuned on the
-// questions it is scored on. Unless --no-write, rewrites the generated
-// block of docs/ROUTING-QUALITY.md and docs/routing-quality-curve.svg.
+// questions it is scored on. Unless --no-write, rewrites the generated block of
+// docs/ROUTING-QUALITY.md and docs/routing-quality-curve.svg.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,7 +21,7 @@ import { loadQuestions, type QuestionRecord } from './data.ts';
 import { loadEmbeddings, type EmbeddingCache } from './embeddings.ts';
 import { oracle, randomChoice, replay, type EvalCase, type Result } from './evaluation.ts';
 import { nearest } from './knn.ts';
-import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, embeddingsPrefix, routingEncoder, REPO_ROOT } from './paths.ts';
+import { dataDir, DEFAULT_PRICES, DEFAULT_TABLE, embeddingsPrefix, REPO_ROOT, routingEncoder } from './paths.ts';
 import { svgPlot, type Series } from './plot.ts';
 import { loadPrices, requestCost } from './prices.ts';
 import type { CategorySignal } from '../../controlplane/signals.ts';
@@ -68,16 +68,15 @@ function evalCase(q: QuestionRecord): EvalCase {
  * its threshold: analyze()), plus the cached embeddings the kNN strategy needs; or why unavailable.
  */
 async function productClassifier(questions: QuestionRecord[]): Promise<{ emb: EmbeddingCache; categoryOf: Map<string, CategorySignal | undefined> } | string> {
-  const name = ENCODER;
   let sha: string;
   try {
-    sha = sha256Hex(readEncoderModel(name, modelDirOf(name)));
+    sha = sha256Hex(readEncoderModel(ENCODER, modelDirOf(ENCODER)));
   } catch (err) {
     return (err as Error).message;
   }
-  const emb = loadEmbeddings(embeddingsPrefix(name), sha);
+  const emb = loadEmbeddings(embeddingsPrefix(ENCODER), sha, `node --import tsx scripts/routing/embed-questions.ts --encoder ${ENCODER}`);
   if (typeof emb === 'string') return emb;
-  const classifier = createEncoderClassifier({ name, categoryThreshold: Number(values['category-threshold']) });
+  const classifier = createEncoderClassifier({ name: ENCODER, categoryThreshold: Number(values['category-threshold']) });
   await classifier.init();
   const categoryOf = new Map<string, CategorySignal | undefined>();
   for (const q of questions) {

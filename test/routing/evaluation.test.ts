@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { DEFAULT_MODEL } from '../../controlplane/classify/paths.ts';
+import { loadEmbeddings } from '../../scripts/routing/embeddings.ts';
 import { oracle, randomChoice, replay, type EvalCase } from '../../scripts/routing/evaluation.ts';
 import { nearest } from '../../scripts/routing/knn.ts';
 import { parsePrices, requestCost } from '../../scripts/routing/prices.ts';
-import { splitOf } from '../../scripts/data/split.ts';
 import { embeddingsPrefix, routingEncoder } from '../../scripts/routing/paths.ts';
+import { splitOf } from '../../scripts/data/split.ts';
 
 // Three questions, two models: "pro" is right on all and costs 10; "flash" is right on one and costs 1.
 const cases: EvalCase[] = [
@@ -64,4 +68,21 @@ test('the replay runs the default encoder unless told another, and names the cho
   assert.throws(() => routingEncoder('bge-large'), /--encoder: no encoder bge-large; one of .*all-minilm-l6-v2-q-3-tuned.*bge-small-en-v1\.5-q/);
   // One cache per encoder, so replaying another does not overwrite the default's vectors.
   assert.notEqual(embeddingsPrefix(DEFAULT_MODEL), embeddingsPrefix('bge-small-en-v1.5-q'));
+});
+
+test('cached question embeddings load by id, and are refused when missing or made from other model bytes, naming the command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'switchyard-emb-'));
+  try {
+    const prefix = join(dir, 'questions.emb');
+    const command = 'node --import tsx scripts/routing/embed-questions.ts --encoder e';
+    assert.equal(loadEmbeddings(prefix, 'abc', command), `no cached embeddings at ${prefix}.{json,f32}; run ${command}`);
+    writeFileSync(`${prefix}.f32`, Buffer.from(Float32Array.of(1, 0, 0, 1).buffer));
+    writeFileSync(`${prefix}.json`, JSON.stringify({ ids: ['q1', 'q2'], hidden: 2, encoder_sha256: 'abc' }));
+    const cache = loadEmbeddings(prefix, 'abc', command);
+    assert.ok(typeof cache !== 'string');
+    assert.deepEqual([...cache.byId.get('q2')!], [0, 1]);
+    assert.equal(loadEmbeddings(prefix, 'def', command), `cached embeddings at ${prefix} come from other model bytes than the encoder's; rerun ${command}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
