@@ -1,6 +1,6 @@
 // The few pieces of the protobuf wire format that reading and writing ONNX models here needs:
 // onnx-outputs.ts rewrites the encoder's outputs and appends the token head's product to it,
-// onnx-weights.ts puts a tuned encoder's weights in place, neighbours.ts builds a small MatMul model.
+// onnx-weights.ts puts a tuned encoder's weights in place, neighbours.ts builds the small model of its vote.
 // (No protobuf library: the product touches a handful of fields, and the schema is fixed.)
 
 const WIRE_VARINT = 0;
@@ -13,7 +13,9 @@ export const ONNX = {
   model: { irVersion: 1, graph: 7, opsetImport: 8 },
   opset: { domain: 1, version: 2 },
   graph: { node: 1, name: 2, initializer: 5, input: 11, output: 12 },
-  node: { input: 1, output: 2, name: 3, opType: 4 },
+  node: { input: 1, output: 2, name: 3, opType: 4, attribute: 5 },
+  attribute: { name: 1, i: 3, ints: 8, type: 20 },
+  attributeType: { int: 2, ints: 7 },
   tensor: { dims: 1, dataType: 2, name: 8, rawData: 9 },
   valueInfo: { name: 1, type: 2 },
   type: { tensor: 1 },
@@ -21,6 +23,8 @@ export const ONNX = {
   shape: { dim: 1 },
   dim: { value: 1, param: 2 },
   float: 1,
+  uint8: 2,
+  int8: 3,
   int64: 7,
 } as const;
 
@@ -155,9 +159,19 @@ export function floatTensor(name: string, dims: number[], data: Float32Array): U
   return tensorProto(name, dims, ONNX.float, data);
 }
 
-/** A NodeProto of the default domain, named after its first output. */
-export function nodeProto(op: string, inputs: string[], output: string | string[]): Uint8Array {
+/**
+ * A NodeProto of the default domain, named after its first output; `attributes` are integer ones
+ * (a list for an array), non-negative: negative ones would need ten-byte varints, which nothing
+ * here writes.
+ */
+export function nodeProto(op: string, inputs: string[], output: string | string[], attributes: Record<string, number | number[]> = {}): Uint8Array {
   const outputs = Array.isArray(output) ? output : [output];
+  for (const [name, v] of Object.entries(attributes)) {
+    if (![v].flat().every((x) => Number.isSafeInteger(x) && x >= 0)) throw new Error(`${op} attribute ${name}: ${v} is not a non-negative integer`);
+  }
+  const attribute = ([name, v]: [string, number | number[]]) => lenField(ONNX.node.attribute, concat([stringField(ONNX.attribute.name, name),
+    ...(Array.isArray(v) ? v.map((x) => varintField(ONNX.attribute.ints, x)) : [varintField(ONNX.attribute.i, v)]),
+    varintField(ONNX.attribute.type, Array.isArray(v) ? ONNX.attributeType.ints : ONNX.attributeType.int)]));
   return concat([...inputs.map((i) => stringField(ONNX.node.input, i)), ...outputs.map((o) => stringField(ONNX.node.output, o)),
-    stringField(ONNX.node.name, outputs[0]), stringField(ONNX.node.opType, op)]);
+    stringField(ONNX.node.name, outputs[0]), stringField(ONNX.node.opType, op), ...Object.entries(attributes).map(attribute)]);
 }

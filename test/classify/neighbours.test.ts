@@ -60,6 +60,44 @@ describe('neighbour vote', () => {
     }
   });
 
+  it('scores the int8 rows with the prompt kept to 1 / 64,516 of its largest value: its votes are a float64 product\'s to 5e-4, the same label first', async () => {
+    // 300 rows of 24 values in the full int8 range, each with its own scale; a projection whose axes
+    // shrink over a decade, as principal axes do, so a prompt's last values are its smallest (one
+    // int8 part would round most of them to a step or two). The heads' temperature, 0.05.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rows = 300, dims = 24, dim = 32, k = 10;
+    const q = Int8Array.from({ length: rows * dims }, () => Math.floor(rand() * 256) - 128);
+    const json: NeighboursJson = {
+      k, weight: 0.3, temperature: 0.05, dims,
+      mean: Array.from({ length: dim }, () => rand() - 0.5),
+      projection: Array.from({ length: dims * dim }, (_, i) => (rand() - 0.5) * 10 ** -(Math.floor(i / dim) / dims)),
+      labels: Array.from({ length: rows }, (_, r) => r % 3), weights: Array.from({ length: rows }, () => 0.5 + rand()),
+      scales: Array.from({ length: rows }, () => (0.5 + rand()) / 127), vectors: Buffer.from(q.buffer).toString('base64'),
+    };
+    const vote = await NeighbourVote.create(json, dim, 3);
+    try {
+      const prompts = Array.from({ length: 20 }, () => Float32Array.from({ length: dim }, () => rand() - 0.5));
+      const got = await vote.votes(prompts);
+      prompts.forEach((x, i) => {
+        const z = Array.from({ length: dims }, (_, j) => x.reduce((a, xv, d) => a + (xv - json.mean[d]) * json.projection[j * dim + d], 0));
+        const norm = Math.hypot(...z);
+        const sims = Array.from({ length: rows }, (_, r) => z.reduce((a, zv, j) => a + zv * q[r * dims + j] * json.scales[r], 0) / norm);
+        const best = sims.map((sim, r) => ({ sim, r })).sort((a, b) => b.sim - a.sim || a.r - b.r).slice(0, k);
+        const want = [0, 0, 0];
+        for (const { sim, r } of best) want[json.labels[r]] += Math.exp(sim / json.temperature) * json.weights[r];
+        const sum = want.reduce((a, v) => a + v, 0);
+        // (Here the float32 product is within 2e-6, the two int8 parts within 2e-4: a similarity's
+        // error of 1e-5 weighs 1 / 0.05 times that in the exponent. The real heads' memories agree
+        // with float32 to 2e-5, and their sample rows with the training script to 1e-4, below.)
+        want.forEach((w, c) => assert.ok(Math.abs(got[i][c] - w / sum) < 5e-4, `prompt ${i} label ${c}: ${got[i][c]} vs ${w / sum}`));
+        assert.equal(got[i].indexOf(Math.max(...got[i])), want.indexOf(Math.max(...want)), `prompt ${i}: another label first`);
+      });
+    } finally {
+      await vote.close();
+    }
+  });
+
   it('refuses a memory whose parts do not fit, naming the part', async () => {
     const cases: Array<[Partial<NeighboursJson>, RegExp]> = [
       [{ k: 4 }, /head neighbours: k must be an integer from 1 to the 3 stored rows, not 4/],

@@ -7,7 +7,7 @@ import { Encoder } from '../../controlplane/classify/encoder.ts';
 import { readEncoderModel, weightsFor } from '../../controlplane/classify/encoder-model.ts';
 import { sha256Hex } from '../../controlplane/classify/hash.ts';
 import { withInitializers } from '../../controlplane/classify/onnx-weights.ts';
-import { concat, floatTensor, lenField, ONNX } from '../../controlplane/classify/onnx-proto.ts';
+import { concat, fields, floatTensor, lenField, nodeProto, ONNX } from '../../controlplane/classify/onnx-proto.ts';
 import { DEFAULT_MODEL, knownEncoders, weightsOf } from '../../controlplane/classify/paths.ts';
 import { modelDir } from './helpers.ts';
 
@@ -83,4 +83,16 @@ test('weights belong to a named encoder: a model directory given without a name 
   assert.deepEqual(weightsFor(tuned, modelDir(tuned)), weightsOf(tuned));
   assert.deepEqual(weightsFor(tuned, undefined), weightsOf(tuned));
   assert.deepEqual(weightsFor(undefined, undefined), weightsOf(DEFAULT_MODEL));
+});
+
+test('nodes carry integer attributes, one value or a list, and refuse what the writer cannot encode', () => {
+  const node = fields(nodeProto('ReduceMax', ['x'], 'y', { keepdims: 1, axes: [1, 300] }));
+  const attributes = node.filter((f) => f.num === ONNX.node.attribute).map((a) => fields(a.body));
+  const text = (f: { body: Uint8Array }) => new TextDecoder().decode(f.body);
+  assert.deepEqual(attributes.map((a) => text(a.find((f) => f.num === ONNX.attribute.name)!)), ['keepdims', 'axes']);
+  assert.deepEqual(attributes[0].filter((f) => f.num !== ONNX.attribute.name).map((f) => [f.num, f.value]), [[ONNX.attribute.i, 1], [ONNX.attribute.type, ONNX.attributeType.int]]);
+  assert.deepEqual(attributes[1].filter((f) => f.num !== ONNX.attribute.name).map((f) => [f.num, f.value]),
+    [[ONNX.attribute.ints, 1], [ONNX.attribute.ints, 300], [ONNX.attribute.type, ONNX.attributeType.ints]]);
+  assert.throws(() => nodeProto('TopK', ['x', 'k'], ['v', 'i'], { axis: -1 }), /TopK attribute axis: -1 is not a non-negative integer/);
+  assert.throws(() => nodeProto('Split', ['x'], ['a', 'b'], { axis: [0.5] }), /Split attribute axis: 0.5 is not a non-negative integer/);
 });
