@@ -24,7 +24,6 @@ export const ONNX = {
   dim: { value: 1, param: 2 },
   float: 1,
   uint8: 2,
-  int8: 3,
   int64: 7,
 } as const;
 
