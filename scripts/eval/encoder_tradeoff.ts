@@ -51,17 +51,17 @@ console.log(`load average at end ${load()}`);
 // Per cell, the median over rounds (with 2 rounds: the better one is not picked, the mean is). The
 // p50 and throughput cells also give the rounds' range: this machine's speed moves between rounds
 // by more than most changes being compared (docs/PERFORMANCE.md, "The machine's spread").
-const ranged = Number(values.rounds) > 1 ? ' (range)' : '';
+const ranged = Number(values.rounds) > 1;
 const mid = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
-console.log(`\n| encoder | threads | tokens | p50 ms${ranged} | p99 ms | c=16 req/s${ranged} | c=16 p50 ms | c=16 p99 ms | RSS MiB | peak RSS MiB |`);
+console.log(`\n| encoder | threads | tokens | p50 ms${ranged ? ' (range)' : ''} | p99 ms | c=16 req/s${ranged ? ' (range)' : ''} | c=16 p50 ms | c=16 p99 ms | RSS MiB | peak RSS MiB |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const [key, runs] of results) {
   const [m, t] = key.split('|');
   for (const row of runs[0].latency) {
-    const values = (f: keyof Lat) => runs.map((x) => x.latency.find((l) => l.tokens === row.tokens)![f]);
-    const cell = (f: keyof Lat, digits: number) => mid(values(f)).toFixed(digits);
+    const ofRounds = (f: keyof Lat) => runs.map((x) => x.latency.find((l) => l.tokens === row.tokens)![f]);
+    const cell = (f: keyof Lat, digits: number) => mid(ofRounds(f)).toFixed(digits);
     const withRange = (f: keyof Lat, digits: number) =>
-      runs.length < 2 ? cell(f, digits) : `${cell(f, digits)} (${Math.min(...values(f)).toFixed(digits)}–${Math.max(...values(f)).toFixed(digits)})`;
+      ranged ? `${cell(f, digits)} (${Math.min(...ofRounds(f)).toFixed(digits)}–${Math.max(...ofRounds(f)).toFixed(digits)})` : cell(f, digits);
     console.log(`| ${m} | ${t} | ${row.tokens} | ${withRange('p50', 1)} | ${cell('p99', 1)} | ${withRange('c16_rps', 0)} | ` +
       `${cell('c16_p50', 1)} | ${cell('c16_p99', 1)} | ${mid(runs.map((x) => x.rss_mib)).toFixed(0)} | ${mid(runs.map((x) => x.peak_rss_mib)).toFixed(0)} |`);
   }

@@ -1,10 +1,9 @@
 // Where the routing scripts read and write by default. The MMLU-Pro data sits outside the repo and is
 // resolved relative to the repo root, so no machine-specific path is ever written into the project.
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { knownEncoders } from '../../controlplane/classify/paths.ts';
+import { join, resolve } from 'node:path';
+import { knownEncoders, REPO_ROOT } from '../../controlplane/classify/paths.ts';
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO_ROOT };
 export const DEFAULT_PRICES = join(REPO_ROOT, 'models', 'routing', 'prices.yaml');
 export const DEFAULT_TABLE = join(REPO_ROOT, 'models', 'routing', 'category-scores.json');
 /** `--encoder`'s value, checked: an encoder this build has heads for. */
