@@ -99,6 +99,10 @@ async function category() {
 async function chat() {
   const hand = evalFile<Array<{ prompt: string; accept: string[] }>>('chat-prompts.json');
   await chatSet('chat', 'chat prompts (scripts/eval/chat-prompts.json)', promptRows(hand), true);
+  // Four per subject, asked as someone in a situation would ask (first person, a bit of context):
+  // written on 2026-12-04, after every training choice, and scored once per encoder; held out.
+  const situations = evalFile<Array<{ prompt: string; accept: string[] }>>('chat-prompts-situations.json');
+  await chatSet('situations', 'chat prompts from situations (scripts/eval/chat-prompts-situations.json)', promptRows(situations), true);
   // Questions about one named thing (a product, a drug, a person, a law), and the same frames around
   // made-up names: a name the encoder cannot know should leave the head unsure, not send the prompt
   // to one specialist. Written for this check, never trained or tuned on.
