@@ -103,7 +103,7 @@ async function chat() {
   // written on 2026-12-04, after every training choice, and scored once per encoder; held out.
   const situations = evalFile<Array<{ prompt: string; accept: string[] }>>('chat-prompts-situations.json');
   await chatSet('situations', 'chat prompts from situations (scripts/eval/chat-prompts-situations.json)', promptRows(situations), true);
-  // Five per subject, written the same way for the category head's choices (prep_chat.py): a dev set.
+  // Five per subject, written the same way to judge changes to the category head (docs/EVALUATION.md): a dev set.
   const situationsDev = evalFile<Array<{ prompt: string; accept: string[] }>>('chat-prompts-situations-dev.json');
   await chatSet('situations_dev', 'chat prompts from situations, dev (scripts/eval/chat-prompts-situations-dev.json)', promptRows(situationsDev), false);
   // Questions about one named thing (a product, a drug, a person, a law), and the same frames around
