@@ -8,7 +8,7 @@ import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { readEncoderModel, weightsFor } from './encoder-model.ts';
 import { sha256Hex } from './hash.ts';
-import { argmax, CentroidSet, LinearHead, type CustomCategory } from './heads.ts';
+import { argmax, CentroidSet, customThresholdOf, LinearHead, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { LexicalVote } from './lexical-vote.ts';
 import { mixVotes, NeighbourVote } from './neighbours.ts';
@@ -253,7 +253,14 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         }
         state = { tokenizer, encoder, category, categoryVote, categoryLexical, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
-        if (opts.customCategories?.length) state.custom = await CentroidSet.build(opts.customCategories, embed);
+        if (opts.customCategories?.length) {
+          const unset = opts.customCategories.filter((c) => c.threshold === undefined).map((c) => c.name);
+          const defaults = join(headsDir, 'custom.json');
+          if (unset.length && !existsSync(defaults)) {
+            throw new Error(`custom categories ${unset.join(', ')} set no threshold, and ${defaults}, which holds this encoder's default, is missing; set their threshold or run scripts/train/train_heads.py custom`);
+          }
+          state.custom = await CentroidSet.build(opts.customCategories, embed, unset.length ? customThresholdOf(defaults, sha, statesOutput) : undefined);
+        }
       })();
       return initing;
     },

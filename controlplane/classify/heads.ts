@@ -301,8 +301,35 @@ export interface CustomCategory {
   name: string;
   /** Example prompts; their normalized mean embedding is the category's centroid. */
   examples: string[];
-  /** Minimum cosine similarity to claim a prompt (default 0.75). */
+  /** Minimum cosine similarity to claim a prompt (default: the encoder's, from its custom.json). */
   threshold?: number;
+}
+
+/** What an encoder's heads directory says about custom categories (train_heads.py custom). */
+interface CustomDefaultsJson {
+  kind: 'custom_categories';
+  threshold: number;
+  encoder_sha256: string;
+  encoder_outputs?: string[];
+}
+
+/**
+ * The encoder's default similarity threshold for custom categories. Cosines mean something else in
+ * each encoder's embedding, so the number is chosen per encoder on held-out prompts and stored beside
+ * its heads; it must come from the same model and tensor as the embedding it is compared with.
+ */
+export function customThresholdOf(path: string, encoderSha256: string, statesOutput: string | undefined): number {
+  const json = JSON.parse(readFileSync(path, 'utf8')) as CustomDefaultsJson;
+  if (json.kind !== 'custom_categories' || typeof json.threshold !== 'number' || !(json.threshold >= 0 && json.threshold <= 1)) {
+    throw new Error(`${path}: expected {"kind": "custom_categories", "threshold": 0..1, ...}`);
+  }
+  if (json.encoder_sha256 !== encoderSha256) {
+    throw new Error(`${path} was chosen on encoder ${json.encoder_sha256.slice(0, 12)}… but model.onnx is ${encoderSha256.slice(0, 12)}…; run train_heads.py custom again or use the pinned model`);
+  }
+  if (json.encoder_outputs?.[0] !== statesOutput) {
+    throw new Error(`${path} was chosen on ${json.encoder_outputs?.[0] ?? "the model's own output"} but the embedding is ${statesOutput ?? "the model's own output"}`);
+  }
+  return json.threshold;
 }
 
 export interface CentroidMatch {
@@ -315,8 +342,11 @@ export interface CentroidMatch {
 export class CentroidSet {
   private constructor(private readonly entries: Array<{ name: string; centroid: Float32Array; threshold: number }>) {}
 
-  /** embed maps prompts to L2-normalized embeddings (the classifier's encoder). */
-  static async build(categories: CustomCategory[], embed: (texts: string[]) => Promise<Float32Array[]>): Promise<CentroidSet> {
+  /**
+   * embed maps prompts to L2-normalized embeddings (the classifier's encoder); defaultThreshold
+   * serves the categories that set none.
+   */
+  static async build(categories: CustomCategory[], embed: (texts: string[]) => Promise<Float32Array[]>, defaultThreshold?: number): Promise<CentroidSet> {
     const entries = [];
     for (const c of categories) {
       if (c.examples.length === 0) throw new Error(`custom category ${c.name} has no examples`);
@@ -325,7 +355,9 @@ export class CentroidSet {
       for (const v of vecs) for (let k = 0; k < v.length; k++) centroid[k] += v[k];
       const norm = Math.hypot(...centroid) || 1;
       for (let k = 0; k < centroid.length; k++) centroid[k] /= norm;
-      entries.push({ name: c.name, centroid, threshold: c.threshold ?? 0.75 });
+      const threshold = c.threshold ?? defaultThreshold;
+      if (threshold === undefined) throw new Error(`custom category ${c.name} has no threshold and there is no default`);
+      entries.push({ name: c.name, centroid, threshold });
     }
     return new CentroidSet(entries);
   }

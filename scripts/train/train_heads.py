@@ -3,6 +3,7 @@
     PYTHONPATH=.cache/py python3 scripts/train/train_heads.py category
     PYTHONPATH=.cache/py python3 scripts/train/train_heads.py jailbreak
     PYTHONPATH=.cache/py python3 scripts/train/train_heads.py pii   (PII_C=..., PII_THRESHOLD=... to override)
+    PYTHONPATH=.cache/py python3 scripts/train/train_heads.py custom
 
 category: multinomial logistic regression on the MMLU-Pro train split; C picked and softmax
 temperature fitted on dev, then a nearest-neighbour vote over the train rows mixed in (its k and
@@ -21,6 +22,9 @@ pii: a BIO token tagger on the states of the tensors embed.ts --output named (an
 tags names and places better than the last one, beside the last one: docs/EVALUATION.md); the head
 records them as encoder_outputs, and the control plane asks the encoder for them. Rows: prep_pii.py's
 pii and pii_contexts for training, pii_test's dev half for C.
+custom: not a head but the default similarity threshold of operators' custom categories for this
+encoder (models/heads/<encoder>/custom.json), chosen on prep_chat.py's chat_topics and the exam
+question sentences (see custom()).
 
 Each encoder has its own heads (same rows, same split, same features). For an encoder other than
 the default, embed the rows with it first (embed.ts --encoder <encoder> --out .cache/train/<encoder>/...):
@@ -710,5 +714,57 @@ def pii():
     print(json.dumps(meta))
 
 
+# Thresholds tried for operators' custom categories (cosine of a prompt to the normalized mean of a
+# category's example prompts), and the share of exam question sentences the default may let them claim.
+CUSTOM_THRESHOLDS = tuple(round(0.3 + 0.05 * k, 2) for k in range(13))
+CUSTOM_MAX_FALSE_CLAIMS = 0.01
+
+
+def custom():
+    """The default similarity threshold of custom categories (heads.ts CentroidSet) for this encoder:
+    cosines mean something else in each encoder's embedding (between two random exam question
+    sentences, median 0.13 in the tuned MiniLM's, 0.42 in bge small's), so one number cannot serve
+    them all. Categories: prep_chat.py's chat_topics, five example prompts each; the threshold is the
+    lowest of CUSTOM_THRESHOLDS at which the categories claim at most CUSTOM_MAX_FALSE_CLAIMS of the
+    dev exam question sentences (a claim overrides the subject head, so a false one sends a prompt to
+    an operator's special model), and test is reported at it."""
+    rows, emb = load("chat_topics")
+    short, short_emb = load("mmlu_short")
+    topics = sorted({r["topic"] for r in rows})
+    split = np.array([r["split"] for r in rows])
+    topic = np.array([topics.index(r["topic"]) for r in rows])
+    short_split = np.array([r["split"] for r in short])
+    # As the product builds them: the sum of the examples' normalized embeddings, normalized.
+    centroids = np.stack([emb[(split == "examples") & (topic == j)].sum(0) for j in range(len(topics))])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+
+    def figures(threshold, part):
+        sims = emb[split == part] @ centroids.T
+        claimed = sims.max(1) >= threshold
+        right = claimed & (sims.argmax(1) == topic[split == part])
+        false_claims = (short_emb[short_split == part] @ centroids.T).max(1) >= threshold
+        return {"recall": round(float(right.mean()), 4), "precision": round(float(right.sum() / max(claimed.sum(), 1)), 4),
+                "false_claims": round(float(false_claims.mean()), 4)}
+
+    dev = {t: figures(t, "dev") for t in CUSTOM_THRESHOLDS}
+    threshold = min(t for t in CUSTOM_THRESHOLDS if dev[t]["false_claims"] <= CUSTOM_MAX_FALSE_CLAIMS)
+    meta = {"data": "chatterbot-corpus 1.3.3 opening lines of the topics no exam subject covers (prep_chat.py chat_topics), "
+                    "five examples per topic; negatives: MMLU-Pro question sentences (prep_mmlu.py short_form)",
+            "criterion": f"the lowest threshold of {list(CUSTOM_THRESHOLDS)} at which the categories claim at most "
+                         f"{CUSTOM_MAX_FALSE_CLAIMS:.0%} of the dev question sentences",
+            "n": {"topics": len(topics), "dev": int((split == "dev").sum()), "test": int((split == "test").sum()),
+                  "question_sentences": {"dev": int((short_split == "dev").sum()), "test": int((short_split == "test").sum())}},
+            "dev": {str(t): f for t, f in dev.items()},
+            "test": figures(threshold, "test")}
+    if len(READ_OUTPUTS) != 1:
+        sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
+    outputs = next(iter(READ_OUTPUTS))
+    os.makedirs(HEADS_OUT, exist_ok=True)
+    with open(os.path.join(HEADS_OUT, "custom.json"), "w") as f:
+        json.dump({"kind": "custom_categories", "threshold": threshold, "encoder_sha256": encoder_sha(),
+                   **({"encoder_outputs": list(outputs)} if outputs is not None else {}), "meta": meta}, f, indent=1)
+    print(json.dumps({"threshold": threshold, "test": meta["test"], "dev": dev[threshold]}))
+
+
 if __name__ == "__main__":
-    {"category": category, "jailbreak": jailbreak, "pii": pii}[sys.argv[1]]()
+    {"category": category, "jailbreak": jailbreak, "pii": pii, "custom": custom}[sys.argv[1]]()

@@ -4,7 +4,7 @@ import { createEncoderClassifier, InputError, type EncoderClassifier } from '../
 import { Encoder, OverloadedError, DeviceUnavailableError, meanPoolNormalized } from '../../controlplane/classify/encoder.ts';
 import { readEncoderModel } from '../../controlplane/classify/encoder-model.ts';
 import ort from 'onnxruntime-node';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { headsDirOf, knownEncoders, modelDirOf } from '../../controlplane/classify/paths.ts';
@@ -286,4 +286,53 @@ test('a category head whose word-piece vote is broken, or whose votes take more 
   await refused({ ...head, neighbours: { ...head.neighbours, weight: 0.5 }, lexical_neighbours: { ...lexical, weight: 0.6 } },
     `${category}: the votes' weights add up to 1.1; at most 1`);
   await refused({ ...head, token_features: undefined, lexical_neighbours: lexical }, `${category}: lexical_neighbours needs the head's token_features`);
+});
+
+test('a custom category without a threshold takes the encoder\'s default from its heads, and claims by it', async () => {
+  const examples = ['Give me a recipe for lasagna', 'How long should I bake sourdough bread?', 'Which spices go well with roast lamb?'];
+  const { threshold } = JSON.parse(readFileSync(join(headsDirOf(), 'custom.json'), 'utf8')) as { threshold: number };
+  assert.ok(threshold > 0.3 && threshold < 0.9, `default ${threshold}`);
+  const c = createEncoderClassifier({ intraOpThreads: 1, customCategories: [{ name: 'cooking', examples }] });
+  await c.init();
+  try {
+    const vecs = await c.embed(examples);
+    const centroid = vecs[0].map((_, k) => vecs.reduce((sum, v) => sum + v[k], 0));
+    const norm = Math.hypot(...centroid);
+    const prompts = ['What is a good recipe for banana bread?', 'How do I make a creamy risotto?', 'What should I cook for dinner tonight?',
+      'How do I fix a leaking tap?', 'What is the integral of x^2 from 0 to 3?', 'Tell me about the French Revolution.'];
+    let claimed = 0;
+    for (const [i, v] of (await c.embed(prompts)).entries()) {
+      const similarity = v.reduce((sum, x, k) => sum + x * centroid[k], 0) / norm;
+      const r = await c.analyze(prompts[i]);
+      assert.equal(r.category.source === 'custom', similarity >= threshold, `${prompts[i]}: similarity ${similarity.toFixed(3)}, default ${threshold}`);
+      if (r.category.source === 'custom') claimed++;
+    }
+    // Both sides of the threshold are exercised: the cooking prompts are claimed, the others not.
+    assert.ok(claimed >= 1 && claimed < prompts.length, `claimed ${claimed}`);
+  } finally {
+    await c.close();
+  }
+});
+
+test('an encoder\'s custom-category default that is missing, or chosen on another model or tensor, is refused by file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'heads-custom-'));
+  cpSync(headsDirOf(), dir, { recursive: true });
+  const file = join(dir, 'custom.json');
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  const refused = async (message: string) => {
+    const c = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1, customCategories: [{ name: 'billing', examples: ['Why was I charged twice?'] }, { name: 'hr', examples: ['How many days of leave do I have?'], threshold: 0.6 }] });
+    await assert.rejects(c.init(), (e: Error) => e.message === message);
+  };
+  writeFileSync(file, JSON.stringify({ ...json, encoder_sha256: 'f'.repeat(64) }));
+  await refused(`${file} was chosen on encoder ffffffffffff… but model.onnx is ${json.encoder_sha256.slice(0, 12)}…; run train_heads.py custom again or use the pinned model`);
+  writeFileSync(file, JSON.stringify({ ...json, encoder_outputs: ['last_hidden_state'] }));
+  await refused(`${file} was chosen on last_hidden_state but the embedding is ${json.encoder_outputs?.[0] ?? "the model's own output"}`);
+  writeFileSync(file, JSON.stringify({ ...json, threshold: 1.5 }));
+  await refused(`${file}: expected {"kind": "custom_categories", "threshold": 0..1, ...}`);
+  rmSync(file);
+  await refused(`custom categories billing set no threshold, and ${file}, which holds this encoder's default, is missing; set their threshold or run scripts/train/train_heads.py custom`);
+  // Every category with its own threshold needs no default.
+  const c = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1, customCategories: [{ name: 'hr', examples: ['How many days of leave do I have?'], threshold: 0.6 }] });
+  await c.init();
+  await c.close();
 });

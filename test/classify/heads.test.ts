@@ -150,3 +150,20 @@ describe('a head file', () => {
     assert.equal(new LinearHead(base).mixTemperature, 1);
   });
 });
+
+describe('custom-category defaults', () => {
+  it('every encoder with heads has one, chosen on its own embedding', () => {
+    for (const encoder of knownEncoders()) {
+      const read = (file: string) => JSON.parse(readFileSync(join(headsDirOf(encoder), file), 'utf8'));
+      const custom = read('custom.json');
+      const category = read('category.json');
+      assert.equal(custom.kind, 'custom_categories', encoder);
+      assert.equal(custom.encoder_sha256, category.encoder_sha256, encoder);
+      assert.deepEqual(custom.encoder_outputs, category.encoder_outputs, encoder);
+      // The default is the one the training script's criterion picks from the figures it stored.
+      const dev = custom.meta.dev as Record<string, { false_claims: number }>;
+      const allowed = Object.keys(dev).filter((t) => dev[t].false_claims <= 0.01).map(Number);
+      assert.equal(custom.threshold, Math.min(...allowed), encoder);
+    }
+  });
+});
