@@ -22,6 +22,13 @@ before(async () => {
 });
 after(() => clf.close());
 
+/** A scratch copy of the default encoder's heads, for a test to break one file of. */
+function defaultHeadsCopy(what: string): string {
+  const dir = mkdtempSync(join(tmpdir(), `heads-${what}-`));
+  cpSync(headsDirOf(), dir, { recursive: true });
+  return dir;
+}
+
 test('obvious math question is math, with calibrated confidence', async () => {
   const r = await clf.analyze('What is the integral of x^2 from 0 to 3?');
   assert.equal(r.category.label, 'math');
@@ -227,8 +234,7 @@ test('device selection: cuda without a CUDA build fails clearly, auto falls back
 });
 
 test('the pooled heads read one tensor, the same one: several, or two that differ, are refused by file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heads-inner-'));
-  cpSync(headsDirOf(), dir, { recursive: true });
+  const dir = defaultHeadsCopy('inner');
   const file = join(dir, 'category.json');
   const head = JSON.parse(readFileSync(file, 'utf8'));
   const inner = '/encoder/layer.8/output/LayerNorm/Add_1_output_0';
@@ -244,8 +250,7 @@ test('the pooled heads read one tensor, the same one: several, or two that diffe
 });
 
 test('a PII token head whose width does not fit the encoder is refused at start-up, by file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heads-width-'));
-  cpSync(headsDirOf(), dir, { recursive: true });
+  const dir = defaultHeadsCopy('width');
   const file = join(dir, 'pii-token.json');
   const head = JSON.parse(readFileSync(file, 'utf8'));
   // The shipped head reads two tensors; naming one leaves its weights for two.
@@ -256,8 +261,7 @@ test('a PII token head whose width does not fit the encoder is refused at start-
 });
 
 test('neighbours belong to the category head: a jailbreak head with them, or a category head with broken ones, is refused by file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heads-neighbours-'));
-  cpSync(headsDirOf(), dir, { recursive: true });
+  const dir = defaultHeadsCopy('neighbours');
   const category = join(dir, 'category.json');
   const jailbreak = join(dir, 'jailbreak.json');
   const original = readFileSync(jailbreak, 'utf8');
@@ -272,8 +276,7 @@ test('neighbours belong to the category head: a jailbreak head with them, or a c
 });
 
 test('a category head whose word-piece vote is broken, or whose votes take more than all, is refused by file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heads-lexical-'));
-  cpSync(headsDirOf(), dir, { recursive: true });
+  const dir = defaultHeadsCopy('lexical');
   const category = join(dir, 'category.json');
   const head = JSON.parse(readFileSync(category, 'utf8'));
   const lexical = { k: 1, weight: 0.2, temperature: 0.05, labels: [0], weights: [1], lengths: 'AQAAAA==', pieces: 'ZwA=' };
@@ -315,8 +318,7 @@ test('a custom category without a threshold takes the encoder\'s default from it
 });
 
 test('an encoder\'s custom-category default that is missing, or chosen on another model or tensor, is refused by file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'heads-custom-'));
-  cpSync(headsDirOf(), dir, { recursive: true });
+  const dir = defaultHeadsCopy('custom');
   const file = join(dir, 'custom.json');
   const json = JSON.parse(readFileSync(file, 'utf8'));
   const refused = async (message: string) => {
