@@ -161,6 +161,14 @@ def softmax(z):
     return e / e.sum(1, keepdims=True)
 
 
+def read_outputs():
+    """The encoder tensors every row read so far was embedded from (None: the model's own output)."""
+    if len(READ_OUTPUTS) != 1:
+        sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
+    outputs = next(iter(READ_OUTPUTS))
+    return None if outputs is None else list(outputs)
+
+
 def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=DIM, neighbours=None, lexical=None,
          mix_temperature=1.0, sub_labels=None):
     w = clf.coef_
@@ -195,11 +203,9 @@ def save(task, clf, labels, temperature, meta, threshold=None, tfidf=None, dim=D
         head["mix_temperature"] = mix_temperature
     if sub_labels is not None:
         head["sub_labels"] = sub_labels
-    if len(READ_OUTPUTS) != 1:
-        sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
-    outputs = next(iter(READ_OUTPUTS))
+    outputs = read_outputs()
     if outputs is not None:
-        head["encoder_outputs"] = list(outputs)
+        head["encoder_outputs"] = outputs
     os.makedirs(HEADS_OUT, exist_ok=True)
     with open(os.path.join(HEADS_OUT, f"{task}.json"), "w") as f:
         json.dump(head, f)
@@ -756,13 +762,11 @@ def custom():
                   "question_sentences": {"dev": int((short_split == "dev").sum()), "test": int((short_split == "test").sum())}},
             "dev": {str(t): f for t, f in dev.items()},
             "test": figures(threshold, "test")}
-    if len(READ_OUTPUTS) != 1:
-        sys.exit(f"the rows were embedded from different encoder outputs {sorted(map(str, READ_OUTPUTS))}; embed them all alike")
-    outputs = next(iter(READ_OUTPUTS))
+    outputs = read_outputs()
     os.makedirs(HEADS_OUT, exist_ok=True)
     with open(os.path.join(HEADS_OUT, "custom.json"), "w") as f:
         json.dump({"kind": "custom_categories", "threshold": threshold, "encoder_sha256": encoder_sha(),
-                   **({"encoder_outputs": list(outputs)} if outputs is not None else {}), "meta": meta}, f, indent=1)
+                   **({"encoder_outputs": outputs} if outputs is not None else {}), "meta": meta}, f, indent=1)
     print(json.dumps({"threshold": threshold, "test": meta["test"], "dev": dev[threshold]}))
 
 
