@@ -2,7 +2,7 @@
 // measures latency. Quality sets come from scripts/train/prep_*.py (.cache/train/); a missing set
 // is reported as skipped, so `--only latency` works without any training data.
 //
-//   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat]
+//   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat,custom]
 //       [--requests 200] [--model NAME | --model-dir DIR --heads-dir DIR] [--device cpu|cuda|auto] [--threads N]
 //       [--json FILE] [--errors FILE]
 //
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     errors: { type: 'string' },
   },
 });
-const QUALITY = ['category', 'jailbreak', 'pii', 'chat'];
+const QUALITY = ['category', 'jailbreak', 'pii', 'chat', 'custom'];
 const only = values.only === 'quality' ? QUALITY : values.only ? values.only.split(',') : [...QUALITY, 'latency'];
 const unknown = only.filter((o) => ![...QUALITY, 'latency'].includes(o));
 if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(', ')}; use quality, latency or ${QUALITY.join(', ')}`);
@@ -313,6 +313,41 @@ async function namesIn(key: string, title: string, prompts: string[]) {
 
 const pct = (xs: number[], q: number) => xs.sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))];
 
+// Operators' custom categories (prep_chat.py chat_topics: six chatterbot topics that no exam subject
+// covers, five example prompts each) at the encoder's default threshold (models/heads/<encoder>/custom.json,
+// chosen on the dev rows): how many test prompts their category claims, and how many exam question
+// sentences of the test items any of them claims, which would send those to an operator's model.
+async function custom() {
+  const rows = jsonl<{ text: string; topic: string; split: string }>('chat_topics.jsonl');
+  const short = jsonl<{ text: string; split: string }>('mmlu_short.jsonl')?.filter((r) => r.split === 'test');
+  if (!rows || !short) return console.log('\ncustom categories: skipped (run scripts/train/prep_chat.py and prep_mmlu.py)');
+  const topics = [...new Set(rows.map((r) => r.topic))];
+  const withCustom = createEncoderClassifier({
+    ...(values.model ? { name: values.model } : {}),
+    modelDir: values['model-dir'] ?? modelDirOf(values.model),
+    headsDir: values['heads-dir'] ?? headsDirOf(values.model),
+    customCategories: topics.map((name) => ({ name, examples: rows.filter((r) => r.topic === name && r.split === 'examples').map((r) => r.text) })),
+  });
+  await withCustom.init();
+  try {
+    let right = 0, claimed = 0, falseClaims = 0;
+    const test = rows.filter((r) => r.split === 'test');
+    for (const r of test) {
+      const c = (await withCustom.analyze(r.text)).category;
+      if (c.source !== 'custom') continue;
+      claimed++;
+      if (c.label === r.topic) right++;
+      else errors.push({ task: 'custom', text: r.text, topic: r.topic, got: c.label });
+    }
+    for (const r of short) if ((await withCustom.analyze(r.text)).category.source === 'custom') falseClaims++;
+    report.custom = { right, claimed, n: test.length, false_claims: falseClaims, exam_sentences: short.length };
+    console.log(`\ncustom categories (${topics.length} chatterbot topics, 5 examples each, the encoder's default threshold), test n=${test.length}: ` +
+      `${right} claimed by their category, ${claimed - right} by another; exam question sentences claimed: ${falseClaims}/${short.length}`);
+  } finally {
+    await withCustom.close();
+  }
+}
+
 async function latency() {
   const n = Number(values.requests);
   const word = (i: number) => ['market', 'energy', 'protein', 'theorem', 'contract', 'signal', 'river', 'budget'][i % 8];
@@ -346,6 +381,7 @@ if (only.includes('category')) await category();
 if (only.includes('chat')) await chat();
 if (only.includes('jailbreak')) await jailbreak();
 if (only.includes('pii')) await pii();
+if (only.includes('custom')) await custom();
 if (only.includes('latency')) await latency();
 await clf.close();
 if (values.json) writeFileSync(values.json, JSON.stringify(report));
