@@ -35,14 +35,15 @@ if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(', ')};
 const errors: object[] = [];
 const TRAIN = join(REPO_ROOT, '.cache', 'train');
 if (!(DEVICES as readonly string[]).includes(values.device)) throw new Error(`--device: expected cpu, cuda or auto, got ${values.device}`);
-const clf = createEncoderClassifier({
+// The encoder evaluated, with its heads; the custom-category part builds a second classifier of it.
+const evaluated = {
   ...(values.model ? { name: values.model } : {}),
-  maxQueue: 4096,
   device: values.device as Device,
   modelDir: values['model-dir'] ?? modelDirOf(values.model),
   headsDir: values['heads-dir'] ?? headsDirOf(values.model),
   ...(values.threads ? { intraOpThreads: Number(values.threads) } : {}),
-});
+};
+const clf = createEncoderClassifier({ ...evaluated, maxQueue: 4096 });
 const report: Record<string, unknown> = {};
 await clf.init();
 const jsonl = <T>(name: string): T[] | null => {
@@ -323,9 +324,7 @@ async function custom() {
   if (!rows || !short) return console.log('\ncustom categories: skipped (run scripts/train/prep_chat.py and prep_mmlu.py)');
   const topics = [...new Set(rows.map((r) => r.topic))];
   const withCustom = createEncoderClassifier({
-    ...(values.model ? { name: values.model } : {}),
-    modelDir: values['model-dir'] ?? modelDirOf(values.model),
-    headsDir: values['heads-dir'] ?? headsDirOf(values.model),
+    ...evaluated,
     customCategories: topics.map((name) => ({ name, examples: rows.filter((r) => r.topic === name && r.split === 'examples').map((r) => r.text) })),
   });
   await withCustom.init();
