@@ -8,7 +8,7 @@ import { CONTRACT_VERSION, type Decision, type RouteRequest } from './contract.t
 import { compactExplanation, type ConsideredModel, type Explanation } from './policy/explanation.ts';
 import { reasoningPatch } from './policy/reasoning.ts';
 import { pickBest, pickCheapestWithinMargin, type Candidate } from './policy/strategies.ts';
-import type { CategorySignal, Classifier, Signals } from './signals.ts';
+import { EVIDENCE_EXAMPLES, type CategorySignal, type Classifier, type Signals } from './signals.ts';
 
 export const CATEGORY_HEADER = 'x-switchyard-category';
 export const REASON_HEADER = 'x-switchyard-reason';
@@ -196,7 +196,10 @@ function categorize(
   const signal = signals.category;
   const config = signal === undefined ? undefined : categories.get(signal.label);
   if (signal === undefined || config === undefined) return { category: NO_CATEGORY, reason: REASON_DEFAULT, ranked: [{ name: defaultModel, score: 1 }] };
-  if (signal.confidence < threshold) return { category: signal.label, reason: REASON_LOW_CONFIDENCE, ranked: [{ name: lowConfidenceModel, score: 1 }] };
+  // The routing threshold is a probability; a custom category's match is a cosine that its own threshold already passed.
+  if (signal.evidence !== EVIDENCE_EXAMPLES && signal.confidence < threshold) {
+    return { category: signal.label, reason: REASON_LOW_CONFIDENCE, ranked: [{ name: lowConfidenceModel, score: 1 }] };
+  }
   return { category: signal.label, reason: reasonOf(signal), ranked: config.models };
 }
 

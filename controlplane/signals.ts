@@ -20,6 +20,12 @@ export interface CategorySignal {
   readonly evidence?: string;
 }
 
+/**
+ * Evidence of an operator's custom category matched by its example prompts: the confidence is the
+ * cosine similarity, already held to the category's own threshold, not a probability.
+ */
+export const EVIDENCE_EXAMPLES = 'examples';
+
 export interface JailbreakSignal {
   readonly detected: boolean;
   readonly confidence: number;

@@ -3,7 +3,7 @@
 // window are split into overlapping windows that are encoded together in one batched call.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Classifier, ClassifyInput, Signals } from '../signals.ts';
+import { EVIDENCE_EXAMPLES, type Classifier, type ClassifyInput, type Signals } from '../signals.ts';
 import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { readEncoderModel, weightsFor } from './encoder-model.ts';
@@ -268,7 +268,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       const r = await analyze(input.prompt, { embedding: true });
       return {
         ...(r.category.below_threshold ? {} : {
-          category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? 'examples' : 'model' },
+          category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model' },
         }),
         jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
         pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], source: 'encoder' },

@@ -121,6 +121,14 @@ describe('confidence threshold', () => {
     assert.equal(o.reason, 'low_confidence');
     assert.equal(o.category, 'math');
   });
+
+  it('holds a custom category\'s match to its own threshold, not this one: its confidence is a cosine', async () => {
+    const o = await decide({ category: { label: 'math', confidence: 0.4, source: 'encoder', evidence: 'examples' } });
+    assert.equal(modelOf(o), 'strong');
+    assert.equal(o.reason, 'encoder:math:examples');
+    // The subject head's probability at the same value is held to it.
+    assert.equal(modelOf(await decide({ category: { label: 'math', confidence: 0.4, source: 'encoder', evidence: 'model' } })), 'safe');
+  });
 });
 
 describe('security', () => {
