@@ -273,7 +273,7 @@ function addHealthRoutes(app: Express, requireReady: RequestHandler, encoder: ()
   app.all('/healthz', methodNotAllowed(['GET']));
   app.get('/readyz', requireReady, (_req, res) => {
     const e = encoder();
-    res.json({ status: 'ready', classifier: e?.provider === undefined ? { encoder: false, provider: null } : { encoder: true, provider: e.provider, model: e.name } });
+    res.json({ status: 'ready', classifier: e?.provider === undefined ? { encoder: false, provider: null } : { encoder: true, provider: e.provider, model: e.name, custom_categories: e.customCategories } });
   });
   app.all('/readyz', methodNotAllowed(['GET']));
 }

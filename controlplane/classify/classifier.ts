@@ -83,6 +83,8 @@ export interface EncoderClassifier extends Classifier {
   readonly limits: { maxChars: number; maxWindows: number };
   /** Sequences waiting for the encoder right now. */
   readonly queued: number;
+  /** The custom categories with the threshold each is held to (set after init()). */
+  readonly customCategories: Array<{ name: string; threshold: number }>;
   close(): Promise<void>;
 }
 
@@ -278,6 +280,9 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     },
     analyze,
     embed,
+    get customCategories() {
+      return state?.custom?.thresholds ?? [];
+    },
     get queued() {
       return state?.encoder.queued ?? 0;
     },

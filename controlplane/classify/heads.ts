@@ -362,8 +362,9 @@ export class CentroidSet {
     return new CentroidSet(entries);
   }
 
-  get size(): number {
-    return this.entries.length;
+  /** Each category's threshold in effect, its own or the encoder's default. */
+  get thresholds(): Array<{ name: string; threshold: number }> {
+    return this.entries.map((e) => ({ name: e.name, threshold: e.threshold }));
   }
 
   match(embedding: Float32Array): CentroidMatch | null {

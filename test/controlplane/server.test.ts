@@ -168,7 +168,7 @@ describe('control plane API', () => {
 
   it('reports health and readiness', async () => {
     assert.deepEqual((await call(cp.port, '/healthz')).body, { status: 'ok' });
-    assert.deepEqual((await call(cp.port, '/readyz')).body, { status: 'ready', classifier: { encoder: true, provider: 'cpu', model: 'all-minilm-l6-v2-q-3-tuned' } });
+    assert.deepEqual((await call(cp.port, '/readyz')).body, { status: 'ready', classifier: { encoder: true, provider: 'cpu', model: 'all-minilm-l6-v2-q-3-tuned', custom_categories: [] } });
   });
 
   it('exports decision metrics with bounded labels and no prompt text', async () => {
