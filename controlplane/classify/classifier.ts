@@ -8,7 +8,7 @@ import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { readEncoderModel, weightsFor } from './encoder-model.ts';
 import { sha256Hex } from './hash.ts';
-import { argmax, CentroidSet, customThresholdOf, LinearHead, type CustomCategory } from './heads.ts';
+import { argmax, CentroidSet, customDefaultsOf, LinearHead, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { LexicalVote } from './lexical-vote.ts';
 import { mixVotes, NeighbourVote } from './neighbours.ts';
@@ -261,7 +261,15 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
           if (unset.length && !existsSync(defaults)) {
             throw new Error(`custom categories ${unset.join(', ')} set no threshold, and ${defaults}, which holds this encoder's default, is missing; set their threshold or run scripts/train/train_heads.py custom`);
           }
-          state.custom = await CentroidSet.build(opts.customCategories, embed, unset.length ? customThresholdOf(defaults, sha, statesOutput) : undefined);
+          const fallback = unset.length ? customDefaultsOf(defaults, sha, statesOutput) : undefined;
+          for (const c of opts.customCategories) {
+            if (fallback && c.threshold === undefined && c.examples.length < fallback.examples) {
+              // A centroid of fewer examples claims far fewer of its prompts at the same threshold.
+              (opts.warn ?? console.warn)(`classifier: custom category ${c.name} has ${c.examples.length} example(s) and the encoder's default threshold ${fallback.threshold}, ` +
+                `which was chosen with ${fallback.examples} per category; it will claim few prompts: give it ${fallback.examples} or more examples, or a threshold of its own`);
+            }
+          }
+          state.custom = await CentroidSet.build(opts.customCategories, embed, fallback?.threshold);
         }
       })();
       return initing;

@@ -309,19 +309,23 @@ export interface CustomCategory {
 interface CustomDefaultsJson {
   kind: 'custom_categories';
   threshold: number;
+  /** Examples per category the threshold was chosen with. */
+  examples: number;
   encoder_sha256: string;
   encoder_outputs?: string[];
 }
 
 /**
- * The encoder's default similarity threshold for custom categories. Cosines mean something else in
- * each encoder's embedding, so the number is chosen per encoder on held-out prompts and stored beside
- * its heads; it must come from the same model and tensor as the embedding it is compared with.
+ * The encoder's default similarity threshold for custom categories, and how many examples per
+ * category it was chosen with. Cosines mean something else in each encoder's embedding, so the number
+ * is chosen per encoder on held-out prompts and stored beside its heads; it must come from the same
+ * model and tensor as the embedding it is compared with.
  */
-export function customThresholdOf(path: string, encoderSha256: string, statesOutput: string | undefined): number {
+export function customDefaultsOf(path: string, encoderSha256: string, statesOutput: string | undefined): { threshold: number; examples: number } {
   const json = JSON.parse(readFileSync(path, 'utf8')) as CustomDefaultsJson;
-  if (json.kind !== 'custom_categories' || typeof json.threshold !== 'number' || !(json.threshold >= 0 && json.threshold <= 1)) {
-    throw new Error(`${path}: expected {"kind": "custom_categories", "threshold": 0..1, ...}`);
+  if (json.kind !== 'custom_categories' || typeof json.threshold !== 'number' || !(json.threshold >= 0 && json.threshold <= 1)
+    || !Number.isInteger(json.examples) || json.examples < 1) {
+    throw new Error(`${path}: expected {"kind": "custom_categories", "threshold": 0..1, "examples": 1 or more, ...}`);
   }
   if (json.encoder_sha256 !== encoderSha256) {
     throw new Error(`${path} was chosen on encoder ${json.encoder_sha256.slice(0, 12)}… but model.onnx is ${encoderSha256.slice(0, 12)}…; run train_heads.py custom again or use the pinned model`);
@@ -329,7 +333,7 @@ export function customThresholdOf(path: string, encoderSha256: string, statesOut
   if (json.encoder_outputs?.[0] !== statesOutput) {
     throw new Error(`${path} was chosen on ${json.encoder_outputs?.[0] ?? "the model's own output"} but the embedding is ${statesOutput ?? "the model's own output"}`);
   }
-  return json.threshold;
+  return { threshold: json.threshold, examples: json.examples };
 }
 
 export interface CentroidMatch {

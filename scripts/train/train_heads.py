@@ -743,6 +743,11 @@ def custom():
     # As the product builds them: the sum of the examples' normalized embeddings, normalized.
     centroids = np.stack([emb[(split == "examples") & (topic == j)].sum(0) for j in range(len(topics))])
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    # Fewer examples make a centroid that claims far less at the same threshold; the product warns
+    # about a category with fewer examples than the default was chosen with.
+    examples = {int(((split == "examples") & (topic == j)).sum()) for j in range(len(topics))}
+    if len(examples) != 1:
+        sys.exit(f"chat_topics gives the topics different numbers of examples {sorted(examples)}; rerun prep_chat.py")
 
     def figures(threshold, part):
         sims = emb[split == part] @ centroids.T
@@ -765,7 +770,7 @@ def custom():
     outputs = read_outputs()
     os.makedirs(HEADS_OUT, exist_ok=True)
     with open(os.path.join(HEADS_OUT, "custom.json"), "w") as f:
-        json.dump({"kind": "custom_categories", "threshold": threshold, "encoder_sha256": encoder_sha(),
+        json.dump({"kind": "custom_categories", "threshold": threshold, "examples": examples.pop(), "encoder_sha256": encoder_sha(),
                    **({"encoder_outputs": outputs} if outputs is not None else {}), "meta": meta}, f, indent=1)
     print(json.dumps({"threshold": threshold, "test": meta["test"], "dev": dev[threshold]}))
 

@@ -293,10 +293,14 @@ test('a category head whose word-piece vote is broken, or whose votes take more 
 
 test('a custom category without a threshold takes the encoder\'s default from its heads, and claims by it', async () => {
   const examples = ['Give me a recipe for lasagna', 'How long should I bake sourdough bread?', 'Which spices go well with roast lamb?'];
-  const { threshold } = JSON.parse(readFileSync(join(headsDirOf(), 'custom.json'), 'utf8')) as { threshold: number };
+  const { threshold, examples: chosenWith } = JSON.parse(readFileSync(join(headsDirOf(), 'custom.json'), 'utf8')) as { threshold: number; examples: number };
   assert.ok(threshold > 0.3 && threshold < 0.9, `default ${threshold}`);
-  const c = createEncoderClassifier({ intraOpThreads: 1, customCategories: [{ name: 'cooking', examples }] });
+  const warnings: string[] = [];
+  const c = createEncoderClassifier({ intraOpThreads: 1, customCategories: [{ name: 'cooking', examples }], warn: (m) => warnings.push(m) });
   await c.init();
+  // Fewer examples than the default was chosen with: the operator is told.
+  assert.deepEqual(warnings, [`classifier: custom category cooking has 3 example(s) and the encoder's default threshold ${threshold}, ` +
+    `which was chosen with ${chosenWith} per category; it will claim few prompts: give it ${chosenWith} or more examples, or a threshold of its own`]);
   try {
     const vecs = await c.embed(examples);
     const centroid = vecs[0].map((_, k) => vecs.reduce((sum, v) => sum + v[k], 0));
@@ -330,7 +334,7 @@ test('an encoder\'s custom-category default that is missing, or chosen on anothe
   writeFileSync(file, JSON.stringify({ ...json, encoder_outputs: ['last_hidden_state'] }));
   await refused(`${file} was chosen on last_hidden_state but the embedding is ${json.encoder_outputs?.[0] ?? "the model's own output"}`);
   writeFileSync(file, JSON.stringify({ ...json, threshold: 1.5 }));
-  await refused(`${file}: expected {"kind": "custom_categories", "threshold": 0..1, ...}`);
+  await refused(`${file}: expected {"kind": "custom_categories", "threshold": 0..1, "examples": 1 or more, ...}`);
   rmSync(file);
   await refused(`custom categories billing set no threshold, and ${file}, which holds this encoder's default, is missing; set their threshold or run scripts/train/train_heads.py custom`);
   // Every category with its own threshold needs no default.

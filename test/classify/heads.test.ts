@@ -158,6 +158,7 @@ describe('custom-category defaults', () => {
       const custom = read('custom.json');
       const category = read('category.json');
       assert.equal(custom.kind, 'custom_categories', encoder);
+      assert.ok(Number.isInteger(custom.examples) && custom.examples >= 1, encoder);
       assert.equal(custom.encoder_sha256, category.encoder_sha256, encoder);
       assert.deepEqual(custom.encoder_outputs, category.encoder_outputs, encoder);
       // The default is the one the training script's criterion picks from the figures it stored.

@@ -112,7 +112,9 @@ describe('control plane classifier settings', () => {
       '  - { name: travel, model: code-model }',
       'classifier:',
       '  custom_categories:',
-      '    - { name: cooking, examples: ["Give me a recipe for lasagna", "How long should I bake sourdough bread?", "Which spices go well with roast lamb?"] }',
+      '    - name: cooking',
+      '      examples: ["Give me a recipe for lasagna", "How long should I bake sourdough bread?", "Which spices go well with roast lamb?",',
+      '                 "How do I make a pie crust flaky?", "What can I cook with leftover rice?"]',
       '    - { name: travel, examples: ["What should I pack for a week in Iceland?", "Is it cheaper to fly or take the train to Paris?"], threshold: 0.9 }',
     ].join('\n'));
     const cp = await startControlPlane({ port: 0, configPath: path });
