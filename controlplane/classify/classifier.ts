@@ -256,20 +256,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         state = { tokenizer, encoder, category, categoryVote, categoryLexical, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
         if (opts.customCategories?.length) {
-          const unset = opts.customCategories.filter((c) => c.threshold === undefined).map((c) => c.name);
-          const defaults = join(headsDir, 'custom.json');
-          if (unset.length && !existsSync(defaults)) {
-            throw new Error(`custom categories ${unset.join(', ')} set no threshold, and ${defaults}, which holds this encoder's default, is missing; set their threshold or run scripts/train/train_heads.py custom`);
-          }
-          const fallback = unset.length ? customDefaultsOf(defaults, sha, statesOutput) : undefined;
-          for (const c of opts.customCategories) {
-            if (fallback && c.threshold === undefined && c.examples.length < fallback.examples) {
-              // A centroid of fewer examples claims far fewer of its prompts at the same threshold.
-              (opts.warn ?? console.warn)(`classifier: custom category ${c.name} has ${c.examples.length} example(s) and the encoder's default threshold ${fallback.threshold}, ` +
-                `which was chosen with ${fallback.examples} per category; it will claim few prompts: give it ${fallback.examples} or more examples, or a threshold of its own`);
-            }
-          }
-          state.custom = await CentroidSet.build(opts.customCategories, embed, fallback?.threshold);
+          const fallback = customDefaultFor(opts.customCategories, join(headsDir, 'custom.json'), sha, statesOutput, opts.warn ?? console.warn);
+          state.custom = await CentroidSet.build(opts.customCategories, embed, fallback);
         }
       })();
       return initing;
@@ -326,6 +314,26 @@ function dedupe(entities: PiiEntity[], text: string): PiiEntity[] {
  * they name one (heads trained on a model's first layers name the last layer they read, and the
  * encoder runs only up to it). Both read the one pooled embedding, so they must agree.
  */
+/**
+ * The threshold for the custom categories that set none: the encoder's default from its heads
+ * directory (undefined when every category sets its own), with a warning for each such category
+ * given fewer examples than the default was chosen with.
+ */
+function customDefaultFor(categories: CustomCategory[], path: string, sha: string, statesOutput: string | undefined, warn: (msg: string) => void): number | undefined {
+  const unset = categories.filter((c) => c.threshold === undefined);
+  if (unset.length === 0) return undefined;
+  if (!existsSync(path)) {
+    throw new Error(`custom categories ${unset.map((c) => c.name).join(', ')} set no threshold, and ${path}, which holds this encoder's default, is missing; set their threshold or run scripts/train/train_heads.py custom`);
+  }
+  const { threshold, examples } = customDefaultsOf(path, sha, statesOutput);
+  // A centroid of fewer examples claims far fewer of its prompts at the same threshold.
+  for (const c of unset.filter((c) => c.examples.length < examples)) {
+    warn(`classifier: custom category ${c.name} has ${c.examples.length} example(s) and the encoder's default threshold ${threshold}, ` +
+      `which was chosen with ${examples} per category; it will claim few prompts: give it ${examples} or more examples, or a threshold of its own`);
+  }
+  return threshold;
+}
+
 function pooledTensor(headsDir: string, category: LinearHead, jailbreak: LinearHead): string | undefined {
   const named = ([['category.json', category], ['jailbreak.json', jailbreak]] as const).map(([file, head]) => {
     const outputs = head.encoderOutputs;
