@@ -323,10 +323,8 @@ async function custom() {
   const short = jsonl<{ text: string; split: string }>('mmlu_short.jsonl')?.filter((r) => r.split === 'test');
   if (!rows || !short) return console.log('\ncustom categories: skipped (run scripts/train/prep_chat.py and prep_mmlu.py)');
   const topics = [...new Set(rows.map((r) => r.topic))];
-  const withCustom = createEncoderClassifier({
-    ...evaluated,
-    customCategories: topics.map((name) => ({ name, examples: rows.filter((r) => r.topic === name && r.split === 'examples').map((r) => r.text) })),
-  });
+  const customCategories = topics.map((name) => ({ name, examples: rows.filter((r) => r.topic === name && r.split === 'examples').map((r) => r.text) }));
+  const withCustom = createEncoderClassifier({ ...evaluated, customCategories });
   await withCustom.init();
   try {
     let right = 0, claimed = 0, falseClaims = 0;
@@ -340,7 +338,8 @@ async function custom() {
     }
     for (const r of short) if ((await withCustom.analyze(r.text)).category.source === 'custom') falseClaims++;
     report.custom = { right, claimed, n: test.length, false_claims: falseClaims, exam_sentences: short.length };
-    console.log(`\ncustom categories (${topics.length} chatterbot topics, 5 examples each, the encoder's default threshold), test n=${test.length}: ` +
+    const examples = [...new Set(customCategories.map((c) => c.examples.length))].join(' or ');
+    console.log(`\ncustom categories (${topics.length} chatterbot topics, ${examples} examples each, the encoder's default threshold), test n=${test.length}: ` +
       `${right} claimed by their category, ${claimed - right} by another; exam question sentences claimed: ${falseClaims}/${short.length}`);
   } finally {
     await withCustom.close();

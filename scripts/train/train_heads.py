@@ -745,9 +745,10 @@ def custom():
     centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
     # Fewer examples make a centroid that claims far less at the same threshold; the product warns
     # about a category with fewer examples than the default was chosen with.
-    examples = {int(((split == "examples") & (topic == j)).sum()) for j in range(len(topics))}
-    if len(examples) != 1:
-        sys.exit(f"chat_topics gives the topics different numbers of examples {sorted(examples)}; rerun prep_chat.py")
+    counts = {int(((split == "examples") & (topic == j)).sum()) for j in range(len(topics))}
+    if len(counts) != 1:
+        sys.exit(f"chat_topics gives the topics different numbers of examples {sorted(counts)}; rerun prep_chat.py")
+    examples = counts.pop()
 
     def figures(threshold, part):
         sims = emb[split == part] @ centroids.T
@@ -760,7 +761,7 @@ def custom():
     dev = {t: figures(t, "dev") for t in CUSTOM_THRESHOLDS}
     threshold = min(t for t in CUSTOM_THRESHOLDS if dev[t]["false_claims"] <= CUSTOM_MAX_FALSE_CLAIMS)
     meta = {"data": "chatterbot-corpus 1.3.3 opening lines of the topics no exam subject covers (prep_chat.py chat_topics), "
-                    "five examples per topic; negatives: MMLU-Pro question sentences (prep_mmlu.py short_form)",
+                    f"{examples} examples per topic; negatives: MMLU-Pro question sentences (prep_mmlu.py short_form)",
             "criterion": f"the lowest threshold of {list(CUSTOM_THRESHOLDS)} at which the categories claim at most "
                          f"{CUSTOM_MAX_FALSE_CLAIMS:.0%} of the dev question sentences",
             "n": {"topics": len(topics), "dev": int((split == "dev").sum()), "test": int((split == "test").sum()),
@@ -770,7 +771,7 @@ def custom():
     outputs = read_outputs()
     os.makedirs(HEADS_OUT, exist_ok=True)
     with open(os.path.join(HEADS_OUT, "custom.json"), "w") as f:
-        json.dump({"kind": "custom_categories", "threshold": threshold, "examples": examples.pop(), "encoder_sha256": encoder_sha(),
+        json.dump({"kind": "custom_categories", "threshold": threshold, "examples": examples, "encoder_sha256": encoder_sha(),
                    **({"encoder_outputs": outputs} if outputs is not None else {}), "meta": meta}, f, indent=1)
     print(json.dumps({"threshold": threshold, "test": meta["test"], "dev": dev[threshold]}))
 
