@@ -3,7 +3,7 @@
 
 import type { SystemPrompt } from './config/policy.ts';
 import type { BodyPatchOp } from './policy/reasoning.ts';
-import { isObject, Issues, readBoolean, readString, readStringMap, typeName } from './validate.ts';
+import { isObject, Issues, readBoolean, readString, readStringList, readStringMap, typeName } from './validate.ts';
 
 export const CONTRACT_VERSION = 1;
 
@@ -15,6 +15,8 @@ export interface RouteRequest {
   readonly model: string;
   readonly system?: string;
   readonly prompt: string;
+  /** The texts of the conversation's earlier user messages, oldest first (the newest, as the filter bounds them). */
+  readonly context?: readonly string[];
   readonly stream: boolean;
   readonly headers: Readonly<Record<string, string>>;
 }
@@ -79,6 +81,7 @@ export function parseRouteRequest(body: unknown): RouteRequest {
   const model = readString(body, 'model', '', issues, { required: true });
   const system = readString(body, 'system', '', issues, { required: false });
   const prompt = readString(body, 'prompt', '', issues, { required: true });
+  const context = readStringList(body, 'context', '', issues, { required: false });
   const stream = readBoolean(body, 'stream', '', issues, { required: true });
   const headers = readHeaders(body.headers, issues);
   if (!issues.empty) throw new RouteRequestError(issues.list.join('; '), 'invalid_request');
@@ -90,6 +93,7 @@ export function parseRouteRequest(body: unknown): RouteRequest {
     model: model as string,
     ...(system === undefined ? {} : { system }),
     prompt: prompt as string,
+    ...(context === undefined ? {} : { context }),
     stream: stream as boolean,
     headers,
   };

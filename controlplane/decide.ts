@@ -66,7 +66,11 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     }
     const policy = policies.get(tenant) ?? base;
     const classifyStarted = performance.now();
-    const signals = await classifier.classify({ prompt: request.prompt, ...(request.system === undefined ? {} : { system: request.system }) });
+    const signals = await classifier.classify({
+      prompt: request.prompt,
+      ...(request.system === undefined ? {} : { system: request.system }),
+      ...(request.context === undefined ? {} : { context: request.context }),
+    });
     const timings = { ...signals.timings, classify: performance.now() - classifyStarted };
     const jailbreakScore = signals.jailbreak?.confidence;
     const jailbroken =
@@ -227,9 +231,9 @@ function fallbacksFor(choice: string, eligible: readonly ConsideredModel[], last
   return out;
 }
 
-/** Compact and bounded, e.g. "rule:math:keyword". */
+/** Compact and bounded, e.g. "rule:math:keyword", or "encoder:math:model:context" for a follow-up read in its conversation. */
 function reasonOf(signal: CategorySignal): string {
-  return [signal.source, signal.label, signal.evidence].filter((part) => part !== undefined && part !== '').join(':');
+  return [signal.source, signal.label, signal.evidence, signal.in_context ? 'context' : undefined].filter((part) => part !== undefined && part !== '').join(':');
 }
 
 function block(explanation: Explanation, code: string, message: string, tenant: string): Outcome {

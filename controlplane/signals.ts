@@ -7,6 +7,12 @@ export interface ClassifyInput {
   readonly prompt: string;
   /** The system prompt, when the request had one. */
   readonly system?: string;
+  /**
+   * The texts of the conversation's earlier user messages, oldest first (contract field `context`).
+   * A classifier may read a follow-up ("can you explain that more simply?") in their light; they
+   * are never the prompt.
+   */
+  readonly context?: readonly string[];
 }
 
 export interface CategorySignal {
@@ -18,6 +24,8 @@ export interface CategorySignal {
   readonly source: string;
   /** Short, bounded evidence kind such as "keyword" or "pattern" (never prompt text): it ends up in a header and a metric label. */
   readonly evidence?: string;
+  /** Read from the prompt together with the conversation's earlier user messages, the prompt alone being unclear. */
+  readonly in_context?: boolean;
 }
 
 /**

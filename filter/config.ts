@@ -13,6 +13,7 @@ export class Config {
   triggerModels: string[] = ["auto", "MoM"];
   paths: string[] = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages"];
   maxBodyBytes: usize = 1048576;
+  contextBytes: usize = 2048;
   failClosed: bool = false;
   selectedModelHeader: string = "x-selected-model";
   forwardHeaders: string[] = ["x-switchyard-tenant", "traceparent"];
@@ -36,7 +37,8 @@ export class ConfigResult {
 
 const FIELDS: StaticArray<string> = ["cluster", "authority", "path", "timeout_ms", "trigger_models", "paths",
   "max_body_bytes", "failure_mode", "selected_model_header", "forward_headers", "route_explicit_models",
-  "breaker_failures", "breaker_cooldown_ms", "report_usage", "usage_path", "usage_flush_ms", "usage_max_body_bytes"];
+  "breaker_failures", "breaker_cooldown_ms", "report_usage", "usage_path", "usage_flush_ms", "usage_max_body_bytes",
+  "context_bytes"];
 
 export function parseConfig(ptr: usize, len: usize): ConfigResult {
   const r = new ConfigResult();
@@ -75,6 +77,7 @@ export function parseConfig(ptr: usize, len: usize): ConfigResult {
     else if (name == "path") c.path = callPath(r, name, s, e, c.path);
     else if (name == "timeout_ms") c.timeoutMs = <u32>integer(r, name, s, e, 1, 60000, c.timeoutMs);
     else if (name == "max_body_bytes") c.maxBodyBytes = <usize>integer(r, name, s, e, 1, 67108864, c.maxBodyBytes);
+    else if (name == "context_bytes") c.contextBytes = <usize>integer(r, name, s, e, 0, 65536, c.contextBytes);
     else if (name == "breaker_failures") c.breakerFailures = <u32>integer(r, name, s, e, 1, 1000, c.breakerFailures);
     // Under 100 ms the breaker would probe about as often as it saves a call.
     else if (name == "breaker_cooldown_ms") c.breakerCooldownMs = <u32>integer(r, name, s, e, 100, 600000, c.breakerCooldownMs);

@@ -185,7 +185,7 @@ class Stream extends HttpContext {
       values.push(v);
     }
     const request = new ByteWriter(1024);
-    writeDecisionRequest(request, fields, this.api, pathOf(getHeader(MapType.HttpRequestHeaders, ":path")), names, values);
+    writeDecisionRequest(request, fields, this.api, pathOf(getHeader(MapType.HttpRequestHeaders, ":path")), names, values, config.contextBytes);
     this.calledAt = nowMs();
     const token = httpCall(config.cluster,
       [":method", ":path", ":authority", "content-type"],

@@ -13,6 +13,7 @@ export interface FilterConfig {
   trigger_models?: readonly string[];
   paths?: readonly string[];
   max_body_bytes?: number;
+  context_bytes?: number;
   failure_mode?: 'open' | 'closed';
   selected_model_header?: string;
   forward_headers?: readonly string[];

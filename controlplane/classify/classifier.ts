@@ -41,6 +41,13 @@ export interface EncoderClassifierOptions {
   maxWindows?: number;
   /** Tokens shared by consecutive windows, so an entity or an attack phrase is never cut in half. */
   windowOverlap?: number;
+  /** Most word pieces of a conversation's earlier user messages that an unclear prompt is read after (default 64). */
+  contextTokens?: number;
+  /**
+   * Fewest word pieces of context an unclear prompt is read after: earlier messages are taken, the
+   * last first, until they hold this many (default 16).
+   */
+  contextMinTokens?: number;
   warn?: (msg: string) => void;
   /** Told the size of every encoder batch as it starts. */
   onBatch?: (size: number) => void;
@@ -52,6 +59,8 @@ export interface CategoryResult {
   below_threshold: boolean;
   /** "head" for the trained MMLU-Pro head, "custom" for an operator category matched by examples. */
   source: 'head' | 'custom';
+  /** Read with the conversation's earlier user messages: alone, the prompt was under the threshold. */
+  in_context?: boolean;
 }
 
 export interface ClassifyResult {
@@ -61,8 +70,8 @@ export interface ClassifyResult {
   embedding?: number[];
   tokens: number;
   windows: number;
-  /** `heads` is category + jailbreak + pii. */
-  timings_ms: { tokenize: number; encode: number; heads: number; category: number; jailbreak: number; pii: number; total: number };
+  /** `heads` is category + jailbreak + pii; `context`, when present, is reading the prompt in its conversation (an encoder pass of its own). */
+  timings_ms: { tokenize: number; encode: number; heads: number; category: number; jailbreak: number; pii: number; context?: number; total: number };
 }
 
 export class InputError extends Error {
@@ -73,7 +82,11 @@ export class InputError extends Error {
 }
 
 export interface EncoderClassifier extends Classifier {
-  analyze(text: string, opts?: { embedding?: boolean }): Promise<ClassifyResult>;
+  /**
+   * `context`: the texts of the conversation's earlier user messages, oldest first, read when the
+   * text alone leaves the category under the threshold.
+   */
+  analyze(text: string, opts?: { embedding?: boolean; context?: readonly string[] }): Promise<ClassifyResult>;
   /** Normalized mean embeddings of texts (first window each), e.g. for custom-category centroids. */
   embed(texts: string[]): Promise<Float32Array[]>;
   /** The ONNX execution provider in use ("cpu" or "cuda"); set after init(). */
@@ -88,6 +101,19 @@ export interface EncoderClassifier extends Classifier {
   close(): Promise<void>;
 }
 
+/** What init() loads; one per classifier. */
+interface State {
+  tokenizer: WordPieceTokenizer;
+  encoder: Encoder;
+  category: LinearHead;
+  categoryVote: NeighbourVote | null;
+  categoryLexical: LexicalVote | null;
+  jailbreak: LinearHead;
+  jailbreakThreshold: number;
+  tokenHead: TokenHead | null;
+  custom: CentroidSet | null;
+}
+
 const WINDOW = 512;
 const SLICE = 64;
 
@@ -98,19 +124,11 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
   const maxChars = opts.maxChars ?? 32_000;
   const maxWindows = opts.maxWindows ?? 8;
   const overlap = opts.windowOverlap ?? 64;
+  const contextTokens = opts.contextTokens ?? 64;
+  const contextMinTokens = opts.contextMinTokens ?? 16;
   const categoryThreshold = opts.categoryThreshold ?? 0.5;
 
-  let state: {
-    tokenizer: WordPieceTokenizer;
-    encoder: Encoder;
-    category: LinearHead;
-    categoryVote: NeighbourVote | null;
-    categoryLexical: LexicalVote | null;
-    jailbreak: LinearHead;
-    jailbreakThreshold: number;
-    tokenHead: TokenHead | null;
-    custom: CentroidSet | null;
-  } | null = null;
+  let state: State | null = null;
   let initing: Promise<void> | null = null;
 
   const ready = () => {
@@ -150,7 +168,58 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     return v.map((x) => x / n);
   }
 
-  async function analyze(text: string, o: { embedding?: boolean } = {}): Promise<ClassifyResult> {
+  /**
+   * The category of a pooled embedding and its word pieces: the head with its votes mixed in, then a
+   * custom category when one matches. The neighbour vote runs at the event loop's next turn
+   * (onnxruntime-node runs a session on this thread), so whatever the caller does before awaiting
+   * the result runs first; the head's own logits and the word-piece vote are computed now.
+   */
+  function startCategory(s: State, emb: Float32Array, pieceIds: number[]): Promise<CategoryResult> {
+    const vote = s.categoryVote?.votes([emb]);
+    // Marks a rejection handled should the caller throw before awaiting; the await still sees it.
+    vote?.catch(() => undefined);
+    // The prompt's TF-IDF vector serves the head's logits and the word-piece vote alike.
+    const terms = s.category.hasTokenFeatures ? s.category.termWeights(pieceIds) : null;
+    const cp = s.category.probsWithTerms(emb, 0, terms);
+    const lexical = terms && s.categoryLexical?.vote(terms);
+    return (async () => {
+      mixVotes(cp, [
+        ...(vote ? [{ weight: s.categoryVote!.weight, vote: (await vote)[0] }] : []),
+        ...(lexical ? [{ weight: s.categoryLexical!.weight, vote: lexical }] : []),
+      ], s.category.mixTemperature);
+      const ci = argmax(cp);
+      const custom = s.custom?.match(emb);
+      // An operator-defined category is more specific than the generic head, so a confident match wins.
+      return custom && !custom.below_threshold
+        ? { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' }
+        : { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
+    })();
+  }
+
+  /**
+   * The category of the prompt read after the end of its conversation, in one window: the last
+   * earlier message, and the ones before it while together they hold fewer than
+   * `contextMinTokens` word pieces (a chain of short follow-ups, "Why?" then "And then?", says
+   * nothing of the subject; the question before them does), cut to their last `contextTokens`,
+   * then the prompt. Reaching no further back keeps a follow-up asked after a change of subject on
+   * the new one. Null when that reading is not confident, or the prompt fills the window by itself.
+   */
+  async function categoryInContext(s: State, context: readonly string[], pieceIds: number[]): Promise<CategoryResult | null> {
+    const room = Math.min(contextTokens, WINDOW - 2 - pieceIds.length);
+    if (room <= 0) return null;
+    let before: number[] = [];
+    for (let k = context.length - 1; k >= 0 && before.length < Math.min(contextMinTokens, room); k--) {
+      // Sixteen characters a word piece is more than English text takes: the rest is never tokenized.
+      before = [...s.tokenizer.tokenize(context[k].slice(-16 * room)).ids, ...before];
+    }
+    if (before.length === 0) return null;
+    const joined = [...before.slice(-room), ...pieceIds];
+    const [encoded] = await s.encoder.encodeMany([[s.tokenizer.clsId, ...joined, s.tokenizer.sepId]]);
+    const reading = await startCategory(s, encoded.embedding, joined);
+    return reading.below_threshold ? null : reading;
+  }
+
+  async function analyze(text: string, o: { embedding?: boolean; context?: readonly string[] } = {}): Promise<ClassifyResult> {
     const s = ready();
     if (typeof text !== 'string' || text.trim() === '') throw new InputError('empty_text', 'text is empty');
     if (text.length > maxChars) throw new InputError('text_too_long', `text is ${text.length} characters; the limit is ${maxChars}`);
@@ -161,16 +230,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const t2 = performance.now();
 
     const emb = pooled(encoded);
-    // The category head's neighbour vote is started here and awaited after the other heads.
-    // onnxruntime-node runs a session on this thread, at the event loop's next turn, so the vote
-    // does not overlap them. (The catch only marks a rejection handled if a head below throws
-    // first; the await still sees it.)
-    const vote = s.categoryVote?.votes([emb]);
-    vote?.catch(() => undefined);
-    // The prompt's TF-IDF vector serves the head's logits and the word-piece vote alike.
-    const terms = s.category.hasTokenFeatures ? s.category.termWeights(pieceIds) : null;
-    const cp = s.category.probsWithTerms(emb, 0, terms);
-    const lexical = terms && s.categoryLexical?.vote(terms);
+    const categoryDone = startCategory(s, emb, pieceIds);
     const tCategoryHead = performance.now();
 
     // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
@@ -196,15 +256,11 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const entities = addCountries(mergeEntities(findStructuredPii(text), mergeTitledNames(findTitledNames(text), dedupe(learned, text), text)), text);
     const tPii = performance.now();
 
-    mixVotes(cp, [
-      ...(vote ? [{ weight: s.categoryVote!.weight, vote: (await vote)[0] }] : []),
-      ...(lexical ? [{ weight: s.categoryLexical!.weight, vote: lexical }] : []),
-    ], s.category.mixTemperature);
-    const ci = argmax(cp);
-    let category: CategoryResult = { label: s.category.labels[ci], confidence: cp[ci], below_threshold: cp[ci] < categoryThreshold, source: 'head' };
-    const custom = s.custom?.match(emb);
-    // An operator-defined category is more specific than the generic head, so a confident match wins.
-    if (custom && !custom.below_threshold) category = { label: custom.label, confidence: custom.similarity, below_threshold: false, source: 'custom' };
+    let category = await categoryDone;
+    const tCategory = performance.now();
+    // A follow-up says little on its own; read with the turns before it, it usually says what they did.
+    const inContext = category.below_threshold && o.context?.length ? await categoryInContext(s, o.context, pieceIds) : null;
+    if (inContext) category = { ...inContext, in_context: true };
     const t3 = performance.now();
     return {
       category,
@@ -213,7 +269,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       ...(o.embedding ? { embedding: Array.from(emb) } : {}),
       tokens,
       windows: windows.length,
-      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: t3 - t2, category: tCategoryHead - t2 + (t3 - tPii), jailbreak: tJailbreak - tCategoryHead, pii: tPii - tJailbreak, total: t3 - t0 },
+      timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: tCategory - t2, category: tCategoryHead - t2 + (tCategory - tPii), jailbreak: tJailbreak - tCategoryHead, pii: tPii - tJailbreak,
+        ...(inContext ? { context: t3 - tCategory } : {}), total: t3 - t0 },
     };
   }
 
@@ -263,15 +320,17 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       return initing;
     },
     async classify(input: ClassifyInput): Promise<Signals> {
-      const r = await analyze(input.prompt, { embedding: true });
+      const r = await analyze(input.prompt, { embedding: true, ...(input.context === undefined ? {} : { context: input.context }) });
       return {
         ...(r.category.below_threshold ? {} : {
-          category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model' },
+          category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model',
+            ...(r.category.in_context ? { in_context: true } : {}) },
         }),
         jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
         pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], source: 'encoder' },
         embedding: Float32Array.from(r.embedding!),
-        timings: { tokenize: r.timings_ms.tokenize, encode: r.timings_ms.encode, category: r.timings_ms.category, jailbreak: r.timings_ms.jailbreak, pii: r.timings_ms.pii },
+        timings: { tokenize: r.timings_ms.tokenize, encode: r.timings_ms.encode, category: r.timings_ms.category, jailbreak: r.timings_ms.jailbreak, pii: r.timings_ms.pii,
+          ...(r.timings_ms.context === undefined ? {} : { context: r.timings_ms.context }) },
       };
     },
     analyze,
@@ -310,11 +369,6 @@ function dedupe(entities: PiiEntity[], text: string): PiiEntity[] {
 }
 
 /**
- * The tensor the category and jailbreak heads were trained on, pooled: the model's own output unless
- * they name one (heads trained on a model's first layers name the last layer they read, and the
- * encoder runs only up to it). Both read the one pooled embedding, so they must agree.
- */
-/**
  * The threshold for the custom categories that set none: the encoder's default from its heads
  * directory (undefined when every category sets its own), with a warning for each such category
  * given fewer examples than the default was chosen with.
@@ -334,6 +388,11 @@ function customDefaultFor(categories: CustomCategory[], path: string, sha: strin
   return threshold;
 }
 
+/**
+ * The tensor the category and jailbreak heads were trained on, pooled: the model's own output unless
+ * they name one (heads trained on a model's first layers name the last layer they read, and the
+ * encoder runs only up to it). Both read the one pooled embedding, so they must agree.
+ */
 function pooledTensor(headsDir: string, category: LinearHead, jailbreak: LinearHead): string | undefined {
   const named = ([['category.json', category], ['jailbreak.json', jailbreak]] as const).map(([file, head]) => {
     const outputs = head.encoderOutputs;

@@ -22,14 +22,25 @@ class HttpError extends Error {
 
 interface Message { role: string; content: unknown }
 
-/** The text a request is about: `text`, or the last user message of `messages` (as the decision contract's `prompt`). */
-function textOf(body: Record<string, unknown>, where = ''): string {
+/**
+ * What a request is about: `text` (with an optional `context`), or the last user message of
+ * `messages` with the earlier user messages as its context (as the decision contract's `prompt` and
+ * `context`).
+ */
+function inputOf(body: Record<string, unknown>, where = ''): { text: string; context?: string[] } {
   const has = (k: string) => Object.prototype.hasOwnProperty.call(body, k);
   if (has('text') && has('messages')) throw new HttpError(400, 'invalid_request', `${where}give either "text" or "messages", not both`);
   if (has('text')) {
     if (typeof body.text !== 'string') throw new HttpError(400, 'invalid_type', `${where}"text" must be a string, got ${kind(body.text)}`);
-    return body.text;
+    if (!has('context')) return { text: body.text };
+    const context = body.context;
+    if (!Array.isArray(context)) throw new HttpError(400, 'invalid_type', `${where}"context" must be an array of strings (the earlier user messages, oldest first), got ${kind(context)}`);
+    context.forEach((c: unknown, i) => {
+      if (typeof c !== 'string') throw new HttpError(400, 'invalid_type', `${where}context[${i}] must be a string, got ${kind(c)}`);
+    });
+    return { text: body.text, context: context as string[] };
   }
+  if (has('context')) throw new HttpError(400, 'invalid_request', `${where}"context" goes with "text"; with "messages" the earlier user messages are the context`);
   if (has('messages')) {
     const msgs = body.messages;
     if (!Array.isArray(msgs) || msgs.length === 0) throw new HttpError(400, 'invalid_type', `${where}"messages" must be a non-empty array`);
@@ -38,19 +49,20 @@ function textOf(body: Record<string, unknown>, where = ''): string {
         throw new HttpError(400, 'invalid_type', `${where}messages[${i}] must be an object with a string "role"`);
       }
     });
-    const last = [...(msgs as Message[])].reverse().find((m) => m.role === 'user');
-    if (!last) throw new HttpError(400, 'invalid_request', `${where}"messages" has no message with role "user"`);
-    return contentText(last.content, `${where}messages[${(msgs as Message[]).lastIndexOf(last)}].content`);
+    const users = (msgs as Message[]).map((m, i) => ({ m, i })).filter(({ m }) => m.role === 'user');
+    if (users.length === 0) throw new HttpError(400, 'invalid_request', `${where}"messages" has no message with role "user"`);
+    const [text, ...earlier] = users.reverse().map(({ m, i }) => contentText(m.content, `${where}messages[${i}].content`));
+    return earlier.length === 0 ? { text } : { text, context: earlier.reverse() };
   }
   throw new HttpError(400, 'invalid_request', `${where}body needs "text" (string) or "messages" (array)`);
 }
 
-/** OpenAI-style content: a string, or an array of parts of which the text parts count. */
+/** OpenAI-style content: a string, or an array of parts of which the text parts count (`text`, and the Responses API's `input_text`). */
 function contentText(content: unknown, where: string): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) {
     return content
-      .filter((p): p is { type: string; text: string } => typeof p === 'object' && p !== null && (p as { type?: unknown }).type === 'text' && typeof (p as { text?: unknown }).text === 'string')
+      .filter((p): p is { type: string; text: string } => typeof p === 'object' && p !== null && ['text', 'input_text'].includes((p as { type?: unknown }).type as string) && typeof (p as { text?: unknown }).text === 'string')
       .map((p) => p.text)
       .join('\n');
   }
@@ -96,7 +108,8 @@ export function createClassifyRouter(classifier: EncoderClassifier, opts: Classi
     try {
       const body = objectBody(req);
       const embedding = wantsEmbedding(body);
-      res.json(await classifier.analyze(textOf(body), { embedding }));
+      const { text, context } = inputOf(body);
+      res.json(await classifier.analyze(text, { embedding, ...(context === undefined ? {} : { context }) }));
     } catch (err) {
       next(toHttp(err));
     }

@@ -10,10 +10,10 @@ import type { LiveConfig } from '../config/live.ts';
 import { CONTRACT_VERSION, parseRouteRequest, readHeaders, RouteRequestError, type RouteRequest } from '../contract.ts';
 import { methodNotAllowed, parseJsonBody, sendError } from '../http.ts';
 import { sendOverloaded } from '../limits.ts';
-import { checkKnownKeys, isObject, Issues, readString, typeName } from '../validate.ts';
+import { checkKnownKeys, isObject, Issues, readString, readStringList, typeName } from '../validate.ts';
 
 export const EXPLAIN_PATH = '/v1/route/explain';
-const SHORT_FORM_KEYS = ['prompt', 'model', 'system', 'headers'] as const;
+const SHORT_FORM_KEYS = ['prompt', 'model', 'system', 'context', 'headers'] as const;
 
 export interface ExplainRouteOptions {
   readonly live: LiveConfig;
@@ -70,6 +70,7 @@ export function parseExplainRequest(body: unknown, trigger: string): RouteReques
   const prompt = readString(body, 'prompt', '', issues, { required: true });
   const model = readString(body, 'model', '', issues, { required: false });
   const system = readString(body, 'system', '', issues, { required: false });
+  const context = readStringList(body, 'context', '', issues, { required: false });
   const headers = readHeaders(body.headers, issues);
   if (!issues.empty) throw new RouteRequestError(issues.list.join('; '), 'invalid_request');
   return {
@@ -79,6 +80,7 @@ export function parseExplainRequest(body: unknown, trigger: string): RouteReques
     model: model ?? trigger,
     ...(system === undefined ? {} : { system }),
     prompt: prompt as string,
+    ...(context === undefined ? {} : { context }),
     stream: false,
     headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value])),
   };

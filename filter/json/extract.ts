@@ -71,11 +71,15 @@ class TextJoin {
   }
 }
 
-// A conversation array (`messages`, or Responses `input` items): remembers the content of the last
-// user message and, when `system` is given, joins the contents of system/developer messages into it.
+// Most earlier user messages sent as context; a follow-up is read after the last few at most.
+const MAX_CONTEXT_MESSAGES = 8;
+
+// A conversation array (`messages`, or Responses `input` items): remembers the contents of its user
+// messages (the last is the prompt, the earlier ones its context) and, when `system` is given, joins
+// the contents of system/developer messages into it.
 class Conversation {
-  lastUserStart: usize = 0;
-  lastUserEnd: usize = 0;
+  userStarts: usize[] = [];
+  userEnds: usize[] = [];
 
   walk(start: usize, end: usize, system: TextJoin | null): void {
     if (firstByte(start) != 0x5b) return;
@@ -96,18 +100,76 @@ class Conversation {
       }
       if (contentEnd == 0) continue;
       if (role == 1) {
-        this.lastUserStart = contentStart;
-        this.lastUserEnd = contentEnd;
+        this.userStarts.push(contentStart);
+        this.userEnds.push(contentEnd);
       } else if (role == 2 && system !== null) {
         system.content(contentStart, contentEnd);
       }
     }
   }
+
+  get users(): i32 {
+    return this.userStarts.length;
+  }
+
+  // The texts of the user messages before the last, oldest first: the newest that fit in
+  // `maxBytes` as written, the oldest of them cut to its last bytes at a character boundary. A
+  // follow-up is read after the turns just before it, and the decision request stays small however
+  // long the conversation is. Empty texts are left out.
+  writeContext(w: ByteWriter, maxBytes: usize): void {
+    const texts: ByteWriter[] = []; // newest first
+    const froms: usize[] = [];
+    let left = maxBytes;
+    for (let i = this.users - 2; i >= 0 && left > 0 && texts.length < MAX_CONTEXT_MESSAGES; i--) {
+      const t = new ByteWriter(64);
+      new TextJoin(t).content(this.userStarts[i], this.userEnds[i]);
+      if (t.len == 0) {
+        t.free();
+        continue;
+      }
+      const from = tailStart(t.ptr, t.len, left);
+      const kept = t.ptr + t.len - from;
+      // Not one whole character of it fits: nothing older may be sent either.
+      if (kept == 0) {
+        t.free();
+        break;
+      }
+      texts.push(t);
+      froms.push(from);
+      // A text cut short uses up the budget, even where its cut left a few bytes unused.
+      left = from > t.ptr ? 0 : left - kept;
+    }
+    if (texts.length == 0) return;
+    w.ascii(",\"context\":[");
+    for (let k = texts.length - 1; k >= 0; k--) {
+      const t = texts[k];
+      if (k < texts.length - 1) w.byte(0x2c);
+      w.byte(0x22);
+      w.bytes(froms[k], t.ptr + t.len - froms[k]);
+      w.byte(0x22);
+      t.free();
+    }
+    w.byte(0x5d);
+  }
+}
+
+// Where the last `maxBytes` bytes of JSON string content (escapes as written) may start: at or after
+// len - maxBytes, at the first byte that begins a character, never inside an escape or a UTF-8
+// sequence, so the tail is itself valid string content.
+export function tailStart(ptr: usize, len: usize, maxBytes: usize): usize {
+  if (len <= maxBytes) return ptr;
+  const end = ptr + len;
+  const cut = end - maxBytes;
+  let i = ptr;
+  while (i < cut) i += load<u8>(i) == 0x5c ? (load<u8>(i + 1) == 0x75 ? 6 : 2) : 1;
+  while (i < end && (load<u8>(i) & 0xc0) == 0x80) i++;
+  return i;
 }
 
 // Writes the decision request of docs/decision-contract.md for a body already parsed by parseRequest.
+// `contextBytes` bounds the conversation's earlier user messages sent as `context` (0: none).
 export function writeDecisionRequest(w: ByteWriter, body: RequestFields, api: i32, path: string,
-                                     headerNames: string[], headerValues: string[]): void {
+                                     headerNames: string[], headerValues: string[], contextBytes: usize): void {
   w.ascii("{\"version\":1,\"api\":\"");
   w.ascii(API_NAMES[api]);
   w.ascii("\",\"path\":");
@@ -143,8 +205,11 @@ export function writeDecisionRequest(w: ByteWriter, body: RequestFields, api: i3
       else conversation.walk(s, e, null);
     }
   }
-  if (conversation.lastUserEnd != 0) prompt.content(conversation.lastUserStart, conversation.lastUserEnd);
-  w.ascii("\",\"stream\":");
+  const users = conversation.users;
+  if (users > 0) prompt.content(conversation.userStarts[users - 1], conversation.userEnds[users - 1]);
+  w.byte(0x22);
+  if (contextBytes > 0) conversation.writeContext(w, contextBytes);
+  w.ascii(",\"stream\":");
   w.ascii(body.stream() ? "true" : "false");
 
   if (headerNames.length > 0) {

@@ -2,7 +2,7 @@
 // measures latency. Quality sets come from scripts/train/prep_*.py (.cache/train/); a missing set
 // is reported as skipped, so `--only latency` works without any training data.
 //
-//   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat,custom]
+//   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat,context,custom]
 //       [--requests 200] [--model NAME | --model-dir DIR --heads-dir DIR] [--device cpu|cuda|auto] [--threads N]
 //       [--json FILE] [--errors FILE]
 //
@@ -12,8 +12,8 @@
 // with the reason when CUDA cannot load); --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
 // scripts/eval/encoder_tradeoff.ts; --errors writes every PII miss / false positive and category
 // miss as JSONL, for error analysis (look at dev rows, not test rows, when changing the detectors).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEncoderClassifier } from '../../controlplane/classify/classifier.ts';
 import { overlaps } from '../../controlplane/classify/pii.ts';
@@ -28,7 +28,7 @@ const { values } = parseArgs({
     errors: { type: 'string' },
   },
 });
-const QUALITY = ['category', 'jailbreak', 'pii', 'chat', 'custom'];
+const QUALITY = ['category', 'jailbreak', 'pii', 'chat', 'context', 'custom'];
 const only = values.only === 'quality' ? QUALITY : values.only ? values.only.split(',') : [...QUALITY, 'latency'];
 const unknown = only.filter((o) => ![...QUALITY, 'latency'].includes(o));
 if (unknown.length) throw new Error(`--only: unknown part ${unknown.join(', ')}; use quality, latency or ${QUALITY.join(', ')}`);
@@ -188,6 +188,73 @@ async function chatSet(key: string, title: string, rows: Array<{ text: string; a
   report[`${key}_accuracy`] = ok / rows.length;
   report[`${key}_confident`] = { right: rightSure, wrong: wrongSure };
   console.log(`in an accepted category: ${ok}/${rows.length}; at or over the threshold: ${rightSure} right, ${wrongSure} wrong`);
+}
+
+/**
+ * Conversations, each scored alone and in context. Follow-ups name no subject ("Why?"): after a
+ * first turn they should keep its subject, also when another follow-up came between them (a chain)
+ * or when the conversation was about something else before the first turn (after a change of
+ * subject). A topic switch is a second turn from another subject: the conversation should not pull
+ * it back.
+ */
+async function context() {
+  const followups = evalFile<{ dev: string[]; test: string[] }>('followups.json');
+  const chatFile = (name: string) => promptRows(evalFile<Array<{ prompt: string; accept: string[] }>>(name));
+  const external = jsonl<{ text: string; accept: string[]; split: string }>('chat_external.jsonl');
+  const sets = {
+    dev: [...chatFile('chat-prompts.json'), ...chatFile('chat-prompts-situations-dev.json')],
+    test: [...chatFile('chat-prompts-situations.json'), ...(external?.filter((r) => r.split === 'test') ?? [])],
+  };
+  if (!external) console.log('\ncontext: the test conversations leave out chatterbot-corpus (run scripts/train/prep_chat.py)');
+  type Tally = { accepted: number; right: number; wrong: number; n: number };
+  for (const split of ['dev', 'test'] as const) {
+    const firsts = sets[split];
+    const follow = followups[split];
+    const shapes = ['follow-up', 'chain of follow-ups', 'follow-up after a change of subject', 'topic switch'] as const;
+    const alone = new Map<string, Tally>(), inContext = new Map<string, Tally>();
+    const add = (to: Map<string, Tally>, shape: string, c: { label: string; below_threshold: boolean }, accept: string[], text?: string) => {
+      const t = to.get(shape) ?? { accepted: 0, right: 0, wrong: 0, n: 0 };
+      to.set(shape, t);
+      const good = accept.includes(c.label);
+      t.n++;
+      if (good) t.accepted++;
+      if (!c.below_threshold) good ? t.right++ : t.wrong++;
+      if (!good && !c.below_threshold && text) errors.push({ task: `context_${split}`, shape, text, accept, got: c.label });
+    };
+    // Another turn of the set, by a fixed stride, with no accepted category in common with `first`.
+    const other = (i: number, j: number) => {
+      for (let k = 0; k < firsts.length; k++) {
+        const o = firsts[(i * 7 + j * 13 + k) % firsts.length];
+        if (!o.accept.some((l) => firsts[i].accept.includes(l))) return o;
+      }
+      throw new Error('every turn shares a category');
+    };
+    const followAlone = new Map<string, { label: string; below_threshold: boolean }>();
+    for (const f of follow) followAlone.set(f, (await clf.analyze(f)).category);
+    for (const [i, first] of firsts.entries()) {
+      for (const [j, f] of follow.entries()) {
+        const conversations: Array<[string, string[]]> = [
+          ['follow-up', [first.text]],
+          ['chain of follow-ups', [first.text, follow[(j + 3) % follow.length]]],
+          ['follow-up after a change of subject', [other(i, j).text, first.text]],
+        ];
+        for (const [shape, before] of conversations) {
+          add(alone, shape, followAlone.get(f)!, first.accept);
+          add(inContext, shape, (await clf.analyze(f, { context: before })).category, first.accept, `${before.join(' | ')} -> ${f}`);
+        }
+      }
+      for (let j = 1; j <= 4; j++) {
+        const next = other(i, j);
+        add(alone, 'topic switch', (await clf.analyze(next.text)).category, next.accept);
+        add(inContext, 'topic switch', (await clf.analyze(next.text, { context: [first.text] })).category, next.accept, `${first.text} -> ${next.text}`);
+      }
+    }
+    report[`context_${split}`] = { alone: Object.fromEntries(alone), in_context: Object.fromEntries(inContext) };
+    const cell = (t: Tally) => `${t.accepted}/${t.n}; ${t.right} / ${t.wrong}`;
+    console.log(`\nconversations, ${split} (first turns: ${firsts.length}; follow-ups: scripts/eval/followups.json)`);
+    console.log(`${'last turn'.padEnd(38)}${'alone: accepted; sure right / wrong'.padEnd(40)}in context: the same`);
+    for (const shape of shapes) console.log(`${shape.padEnd(38)}${cell(alone.get(shape)!).padEnd(40)}${cell(inContext.get(shape)!)}`);
+  }
 }
 
 async function jailbreak() {
@@ -369,6 +436,23 @@ async function latency() {
     rowsOut.push({ tokens, p50: pct(serial, 0.5), p99: pct(serial, 0.99), c16_rps: rps, c16_p50: pct(conc, 0.5), c16_p99: pct(conc, 0.99) });
     console.log(`${String(tokens).padEnd(8)}${pct(serial, 0.5).toFixed(1).padStart(9)}${pct(serial, 0.99).toFixed(1).padStart(9)}${rps.toFixed(1).padStart(12)}${pct(conc, 0.5).toFixed(1).padStart(10)}${pct(conc, 0.99).toFixed(1).padStart(10)}`);
   }
+  // A follow-up that is unclear alone, read alone and after an earlier message of 16 and of 64 word
+  // pieces (the second encoder pass of docs/classification.md, Conversations), interleaved.
+  const followUp = 'Can you explain that more simply?';
+  const cases = [['alone', undefined], ['after 16 tokens', 16], ['after 64 tokens', 64]] as const;
+  const times = cases.map(() => [] as number[]);
+  let readAgain = 0;
+  for (let i = 0; i < n + 10; i++) {
+    for (const [k, [, tokens]] of cases.entries()) {
+      const t = performance.now();
+      const r = await clf.analyze(followUp, tokens === undefined ? {} : { context: [text(tokens, i)] });
+      if (i >= 10) times[k].push(performance.now() - t);
+      if (i >= 10 && r.timings_ms.context !== undefined) readAgain++;
+    }
+  }
+  report.latency_context = cases.map(([name], k) => ({ case: name, p50: pct(times[k], 0.5), p99: pct(times[k], 0.99) }));
+  console.log(`\na follow-up (${n} each, interleaved; read again in context ${readAgain} of ${2 * n} times)`);
+  for (const [k, [name]] of cases.entries()) console.log(`${name.padEnd(16)}${pct(times[k], 0.5).toFixed(1).padStart(9)}${pct(times[k], 0.99).toFixed(1).padStart(9)}`);
   // Peak as well as the end: a burst is what a container's memory limit has to hold.
   report.rss_mib = process.memoryUsage().rss / 2 ** 20;
   report.peak_rss_mib = process.resourceUsage().maxRSS / 1024;
@@ -379,8 +463,14 @@ if (only.includes('category')) await category();
 if (only.includes('chat')) await chat();
 if (only.includes('jailbreak')) await jailbreak();
 if (only.includes('pii')) await pii();
+if (only.includes('context')) await context();
 if (only.includes('custom')) await custom();
 if (only.includes('latency')) await latency();
 await clf.close();
-if (values.json) writeFileSync(values.json, JSON.stringify(report));
-if (values.errors) writeFileSync(values.errors, errors.map((e) => JSON.stringify(e)).join('\n') + '\n');
+/** Writes a report file, making its folder: a run of minutes should not end on a missing one. */
+function writeReport(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+}
+if (values.json) writeReport(values.json, JSON.stringify(report));
+if (values.errors) writeReport(values.errors, errors.map((e) => JSON.stringify(e)).join('\n') + '\n');

@@ -50,6 +50,25 @@ test('POST /v1/classify with messages uses the last user message; embedding on r
   assert.equal(json.pii.entities[0].type, 'EMAIL_ADDRESS');
 });
 
+test('POST /v1/classify reads an unclear last message after the earlier user messages, or after "context"', async () => {
+  const followUp = 'Can you explain that more simply?';
+  const alone = await post('/v1/classify', { text: followUp });
+  assert.equal(alone.json.category.below_threshold, true);
+  assert.equal(alone.json.category.in_context, undefined);
+  const earlier = [{ role: 'user', content: 'How do I integrate x^2 from 0 to 3?' }, { role: 'assistant', content: 'Use the power rule.' }];
+  for (const body of [{ messages: [...earlier, { role: 'user', content: followUp }] }, { text: followUp, context: ['How do I integrate x^2 from 0 to 3?'] },
+    { messages: [...earlier, { role: 'user', content: [{ type: 'input_text', text: followUp }] }] }]) {
+    const { status, json } = await post('/v1/classify', body);
+    assert.equal(status, 200, JSON.stringify(json));
+    assert.deepEqual([json.category.label, json.category.below_threshold, json.category.in_context], ['math', false, true], JSON.stringify(body));
+    assert.equal(typeof json.timings_ms.context, 'number');
+  }
+  // A clear question is answered by itself: no second pass.
+  const clear = await post('/v1/classify', { text: 'Who wrote Hamlet?', context: ['How do I integrate x^2 from 0 to 3?'] });
+  assert.equal(clear.json.category.in_context, undefined);
+  assert.equal(clear.json.timings_ms.context, undefined);
+});
+
 test('POST /v1/classify/batch', async () => {
   const { status, json } = await post('/v1/classify/batch', { texts: ['What is 2+2?', 'Who wrote Hamlet?'] });
   assert.equal(status, 200);
@@ -71,12 +90,25 @@ const cases: Array<[string, string, unknown, number, string, boolean?]> = [
   ['message without role', '/v1/classify', { messages: [{ content: 'hi' }] }, 400, 'invalid_type'],
   ['no user message', '/v1/classify', { messages: [{ role: 'system', content: 'x' }] }, 400, 'invalid_request'],
   ['bad content type', '/v1/classify', { messages: [{ role: 'user', content: 5 }] }, 400, 'invalid_type'],
+  ['bad earlier content type', '/v1/classify', { messages: [{ role: 'user', content: null }, { role: 'user', content: 'why?' }] }, 400, 'invalid_type'],
+  ['context not an array', '/v1/classify', { text: 'why?', context: 'a' }, 400, 'invalid_type'],
+  ['context item not a string', '/v1/classify', { text: 'why?', context: ['a', 1] }, 400, 'invalid_type'],
+  ['context with messages', '/v1/classify', { messages: [{ role: 'user', content: 'why?' }], context: ['a'] }, 400, 'invalid_request'],
   ['texts not array', '/v1/classify/batch', { texts: 'a' }, 400, 'invalid_type'],
   ['empty batch', '/v1/classify/batch', { texts: [] }, 400, 'empty_batch'],
   ['batch too large', '/v1/classify/batch', { texts: ['a', 'b', 'c', 'd', 'e'] }, 413, 'batch_too_large'],
   ['batch item not string', '/v1/classify/batch', { texts: ['a', 1] }, 400, 'invalid_type'],
   ['batch item empty', '/v1/classify/batch', { texts: ['a', ''] }, 400, 'empty_text'],
 ];
+test('error messages name the field and what is wrong', async () => {
+  assert.equal((await post('/v1/classify', { messages: [{ role: 'user', content: null }, { role: 'user', content: 'why?' }] })).json.error.message,
+    'messages[0].content must be a string or an array of content parts, got null');
+  assert.equal((await post('/v1/classify', { text: 'why?', context: 'a' })).json.error.message, '"context" must be an array of strings (the earlier user messages, oldest first), got string');
+  assert.equal((await post('/v1/classify', { text: 'why?', context: ['a', 1] })).json.error.message, 'context[1] must be a string, got number');
+  assert.equal((await post('/v1/classify', { messages: [{ role: 'user', content: 'why?' }], context: ['a'] })).json.error.message,
+    '"context" goes with "text"; with "messages" the earlier user messages are the context');
+});
+
 for (const [name, path, body, status, code, raw] of cases) {
   test(`error: ${name} -> ${status} ${code}`, async () => {
     const r = await post(path, body, raw);

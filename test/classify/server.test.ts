@@ -24,8 +24,8 @@ async function post(port: number, path: string, body: unknown) {
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
 
-function route(port: number, prompt: string) {
-  return post(port, '/v1/route', { version: 1, api: 'openai.chat', path: '/v1/chat/completions', model: 'auto', prompt, stream: false });
+function route(port: number, prompt: string, context?: string[]) {
+  return post(port, '/v1/route', { version: 1, api: 'openai.chat', path: '/v1/chat/completions', model: 'auto', prompt, ...(context === undefined ? {} : { context }), stream: false });
 }
 
 describe('control plane with the encoder (default config)', () => {
@@ -82,6 +82,20 @@ describe('control plane with the encoder (default config)', () => {
     assert.equal(res.body.headers['x-switchyard-reason'], 'encoder:biology:model');
     // The encoder's confidence and jailbreak score show in the explanation.
     assert.match(res.body.headers['x-switchyard-explain'], /^cat=biology@0\.\d\d by=encoder:biology:model pick=general fb=- pii=- jb=0\.\d\d$/);
+  });
+
+  it('reads an unclear follow-up in its conversation, and a clear prompt by itself', async () => {
+    const followUp = 'Can you explain that more simply?';
+    const earlier = 'What role do mitochondria play in cellular respiration?';
+    assert.equal((await route(cp.port, followUp)).body.headers['x-switchyard-reason'], 'default');
+    const res = await route(cp.port, followUp, [earlier]);
+    assert.equal(res.body.headers['x-switchyard-category'], 'biology');
+    assert.equal(res.body.headers['x-switchyard-reason'], 'encoder:biology:model:context');
+    // A new question is routed by itself, whatever came before it.
+    const next = await route(cp.port, 'What caused the French Revolution?', [earlier]);
+    assert.equal(next.body.headers['x-switchyard-reason'], 'encoder:history:model');
+    const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
+    assert.match(metrics, /^switchyard_classification_duration_seconds_count\{stage="context"\} [1-9]/m);
   });
 
   it('routes an empty prompt by rules alone instead of failing', async () => {

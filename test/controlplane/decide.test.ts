@@ -129,7 +129,7 @@ describe('pluggable classifiers', () => {
     assert.deepEqual([category, reason], ['none', 'default']);
   });
 
-  it('passes the system prompt to the classifier', async () => {
+  it('passes the system prompt and the conversation before the prompt to the classifier', async () => {
     let seen: unknown;
     const engine = createDecisionEngine(config, {
       init: async () => {},
@@ -140,5 +140,14 @@ describe('pluggable classifiers', () => {
     });
     await engine({ ...request('p'), system: 's' });
     assert.deepEqual(seen, { prompt: 'p', system: 's' });
+    await engine({ ...request('p'), context: ['c'] });
+    assert.deepEqual(seen, { prompt: 'p', context: ['c'] });
+  });
+
+  it('says in the reason when the category was read in the conversation', async () => {
+    const engine = createDecisionEngine(config, fixed({ category: { label: 'computer_science', confidence: 0.8, source: 'encoder', evidence: 'model', in_context: true } }));
+    const { decision, reason } = await engine(request('and why?'));
+    assert.equal(decision.action === 'route' && decision.model, 'code-model');
+    assert.equal(reason, 'encoder:computer_science:model:context');
   });
 });

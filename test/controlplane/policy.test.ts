@@ -311,7 +311,7 @@ describe('POST /v1/route/explain', () => {
       ['{"version": 1}', 'invalid_request', 'api: missing required field; path: missing required field; model: missing required field; prompt: missing required field; stream: missing required field'],
       ['{"version": 2, "prompt": "x"}', 'unsupported_version', 'version: unsupported contract version 2 (this control plane speaks 1)'],
       ['{"promt": "x"}', 'invalid_request', 'promt: unknown field (did you mean "prompt"?); prompt: missing required field'],
-      ['{"prompt": 3, "headers": {"x-team": 1}}', 'invalid_request', 'prompt: expected a string, got integer; headers.x-team: expected a string, got integer'],
+      ['{"prompt": 3, "context": ["a", 4], "headers": {"x-team": 1}}', 'invalid_request', 'prompt: expected a string, got integer; context[1]: expected a string, got integer; headers.x-team: expected a string, got integer'],
       ['["integrate"]', 'invalid_request', 'request body must be a JSON object, got array'],
       ['{"prompt": ', 'invalid_json', ''],
     ];

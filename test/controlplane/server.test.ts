@@ -107,10 +107,10 @@ describe('control plane API', () => {
     });
     it('wrong types, all reported', async () => {
       assertError(
-        await route(cp.port, { ...GUIDE_REQUEST, prompt: 42, stream: 'no', system: null, headers: { traceparent: 1 } }),
+        await route(cp.port, { ...GUIDE_REQUEST, prompt: 42, context: 'a', stream: 'no', system: null, headers: { traceparent: 1 } }),
         400,
         'invalid_request',
-        'system: expected a string, got null; prompt: expected a string, got integer; stream: expected a boolean, got string; headers.traceparent: expected a string, got integer',
+        'system: expected a string, got null; prompt: expected a string, got integer; context: expected an array of strings, got string; stream: expected a boolean, got string; headers.traceparent: expected a string, got integer',
       );
     });
     it('headers not an object', async () => {

@@ -48,6 +48,8 @@ const cases: [string, string | object, string[]][] = [
   ["timeout fraction", '{"timeout_ms":1.5}', ["switchyard: config: timeout_ms: must be an integer from 1 to 60000"]],
   ["timeout string", { timeout_ms: "300" }, ["switchyard: config: timeout_ms: must be an integer from 1 to 60000"]],
   ["body cap too big", { max_body_bytes: 67108865 }, ["switchyard: config: max_body_bytes: must be an integer from 1 to 67108864"]],
+  ["context too big", { context_bytes: 65537 }, ["switchyard: config: context_bytes: must be an integer from 0 to 65536"]],
+  ["context negative", { context_bytes: -1 }, ["switchyard: config: context_bytes: must be an integer from 0 to 65536"]],
   ["failure mode", { failure_mode: "half" }, ['switchyard: config: failure_mode: must be "open" or "closed"']],
   ["triggers not array", { trigger_models: "auto" }, ["switchyard: config: trigger_models: must be an array of strings"]],
   ["triggers empty", { trigger_models: [] }, ["switchyard: config: trigger_models: must not be empty"]],

@@ -17,7 +17,7 @@ test("chat: system and developer messages joined, last user message, stream flag
   const req = decisionRequest(host, body, "/v1/chat/completions", [["x-switchyard-tenant", "team-a"], ["authorization", "secret"]]);
   assert.deepEqual(req, {
     version: 1, api: "openai.chat", path: "/v1/chat/completions", model: "auto",
-    system: "Be brief.\nUse LaTeX.", prompt: "line1\nline2", stream: true, headers: { "x-switchyard-tenant": "team-a" },
+    system: "Be brief.\nUse LaTeX.", prompt: "line1\nline2", context: ["first"], stream: true, headers: { "x-switchyard-tenant": "team-a" },
   });
 });
 
@@ -66,7 +66,56 @@ test("responses: instructions and input as string or items", async () => {
     { type: "message", role: "user", content: [{ type: "input_text", text: "new" }, { type: "input_image", image_url: "x" }] },
     { type: "function_call_output", output: "o" },
   ] }), "/v1/responses");
-  assert.deepEqual([req.system, req.prompt], [undefined, "new"]);
+  assert.deepEqual([req.system, req.prompt, req.context], [undefined, "new", ["old"]]);
+});
+
+test("context: the earlier user messages' texts, oldest first, in every conversation API; none without them", async () => {
+  const host = await loadHost();
+  const turns = [
+    { role: "user", content: "How do I integrate x^2?" },
+    { role: "assistant", content: "Use the power rule." },
+    { role: "user", content: [{ type: "text", text: "And x^3" }, { type: "image_url", image_url: { url: "data:" } }] },
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "Why?" },
+  ];
+  let req = decisionRequest(host, chat("auto", turns));
+  assert.deepEqual([req.prompt, req.context, req.system], ["Why?", ["How do I integrate x^2?", "And x^3"], "Be brief."]);
+  req = decisionRequest(host, JSON.stringify({ model: "auto", messages: turns.filter((t) => t.role !== "system") }), "/v1/messages");
+  assert.deepEqual([req.api, req.prompt, req.context], ["anthropic.messages", "Why?", ["How do I integrate x^2?", "And x^3"]]);
+  req = decisionRequest(host, JSON.stringify({ model: "auto", input: turns }), "/v1/responses");
+  assert.deepEqual([req.prompt, req.context], ["Why?", ["How do I integrate x^2?", "And x^3"]]);
+  // One user message, a string input and completions have no conversation before them.
+  for (const [body, path] of [[chat("auto", [{ role: "assistant", content: "hi" }, { role: "user", content: "q" }]), "/v1/chat/completions"],
+    [JSON.stringify({ model: "auto", input: "q" }), "/v1/responses"], [JSON.stringify({ model: "auto", prompt: "q" }), "/v1/completions"]]) {
+    assert.equal("context" in decisionRequest(host, body, path), false, body);
+  }
+});
+
+test("context: the newest texts within context_bytes, the oldest kept cut at a character, never inside an escape; 0 sends none", async () => {
+  const conversation = (...texts: string[]) => chat("auto", [...texts.map((content) => ({ role: "user", content })), { role: "user", content: "Why?" }]);
+  let host = await loadHost({ context_bytes: 10 });
+  assert.deepEqual(decisionRequest(host, conversation("abcdefghijklmnopqrstuvwxyz")).context, ["qrstuvwxyz"]);
+  assert.deepEqual(decisionRequest(host, conversation("old", "aaaa", "", "bbbb")).context, ["ld", "aaaa", "bbbb"]);
+  assert.deepEqual(decisionRequest(host, conversation("x", "aaaaaa", "bbbb")).context, ["aaaaaa", "bbbb"], "a budget used up exactly");
+  assert.deepEqual(decisionRequest(host, conversation("aaaa", "bbbbbbbbbb")).context, ["bbbbbbbbbb"]);
+  host = await loadHost({ context_bytes: 65536 });
+  const many = Array.from({ length: 12 }, (_, i) => `turn ${i}`);
+  assert.deepEqual(decisionRequest(host, conversation(...many)).context, many.slice(4), "the last eight");
+  // Every cut of content with escapes and multi-byte characters still parses, to a suffix of the text.
+  const raw = String.raw`é \"q\" \\ 漢字😀\n\u0001\ud83d\ude00z`;
+  const decoded = JSON.parse(`"${raw}"`) as string;
+  const body = `{"model":"auto","messages":[{"role":"user","content":"${raw}"},{"role":"user","content":"Why?"}]}`;
+  for (let bytes = 1; bytes <= Buffer.byteLength(raw) + 1; bytes++) {
+    host = await loadHost({ context_bytes: bytes });
+    const context = (decisionRequest(host, body).context ?? []) as string[];
+    assert.ok(context.length <= 1, `${bytes}`);
+    const text = context[0] ?? "";
+    assert.ok(decoded.endsWith(text), `${bytes}: ${JSON.stringify(text)}`);
+    assert.ok(Buffer.byteLength(JSON.stringify(text)) - 2 <= bytes, `${bytes}: ${JSON.stringify(text)}`);
+  }
+  assert.deepEqual(decisionRequest(host, body).context, [decoded]);
+  host = await loadHost({ context_bytes: 0 });
+  assert.equal("context" in decisionRequest(host, conversation("earlier")), false);
 });
 
 test("completions: prompt string or array of strings", async () => {

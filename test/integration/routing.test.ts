@@ -55,6 +55,19 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     ]);
   });
 
+  it('reads a follow-up in its conversation: the filter sends the earlier user turns as context', async () => {
+    const messages = [
+      { role: 'user', content: 'What role do mitochondria play in cellular respiration?' },
+      { role: 'assistant', content: 'They make most of the cell\'s ATP.' },
+      { role: 'user', content: 'Can you explain that more simply?' },
+    ];
+    const reply = await post(stack().url, CHAT, JSON.stringify({ model: 'auto', messages }));
+    assert.equal(reply.status, 200, reply.body.toString());
+    assert.match(reply.headers.get('x-switchyard-explain') ?? '', /^cat=biology@0\.\d\d by=encoder:biology:model:context pick=general /);
+    const alone = await post(stack().url, CHAT, JSON.stringify({ model: 'auto', messages: messages.slice(2) }));
+    assert.match(alone.headers.get('x-switchyard-explain') ?? '', / by=default /);
+  });
+
   it('passes an explicit model through byte-identical, to that model', async () => {
     const body = '{ "model" : "code-model", "messages": [ {"role":"user","content":"What is the derivative of x^3?  ✓"} ],\n "n": 1 }';
     const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });
