@@ -70,7 +70,7 @@ export interface ClassifyResult {
   embedding?: number[];
   tokens: number;
   windows: number;
-  /** `heads` is category + jailbreak + pii; `context`, when present, is reading the prompt in its conversation (an encoder pass of its own). */
+  /** `heads` is category + jailbreak + pii; `context`, when present, is reading the prompt in its conversation (an encoder pass of its own), confident or not. */
   timings_ms: { tokenize: number; encode: number; heads: number; category: number; jailbreak: number; pii: number; context?: number; total: number };
 }
 
@@ -259,7 +259,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     let category = await categoryDone;
     const tCategory = performance.now();
     // A follow-up says little on its own; read with the turns before it, it usually says what they did.
-    const inContext = category.below_threshold && o.context?.length ? await categoryInContext(s, o.context, pieceIds) : null;
+    const readAgain = category.below_threshold && o.context !== undefined && o.context.length > 0;
+    const inContext = readAgain ? await categoryInContext(s, o.context!, pieceIds) : null;
     if (inContext) category = { ...inContext, in_context: true };
     const t3 = performance.now();
     return {
@@ -270,7 +271,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       tokens,
       windows: windows.length,
       timings_ms: { tokenize: t1 - t0, encode: t2 - t1, heads: tCategory - t2, category: tCategoryHead - t2 + (tCategory - tPii), jailbreak: tJailbreak - tCategoryHead, pii: tPii - tJailbreak,
-        ...(inContext ? { context: t3 - tCategory } : {}), total: t3 - t0 },
+        ...(readAgain ? { context: t3 - tCategory } : {}), total: t3 - t0 },
     };
   }
 

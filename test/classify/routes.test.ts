@@ -55,6 +55,9 @@ test('POST /v1/classify reads an unclear last message after the earlier user mes
   const alone = await post('/v1/classify', { text: followUp });
   assert.equal(alone.json.category.below_threshold, true);
   assert.equal(alone.json.category.in_context, undefined);
+  // Read again, to no avail: the time it took is reported all the same.
+  const unhelped = await post('/v1/classify', { text: followUp, context: ['ok thanks'] });
+  assert.deepEqual([unhelped.json.category.below_threshold, unhelped.json.category.in_context, typeof unhelped.json.timings_ms.context], [true, undefined, 'number']);
   const earlier = [{ role: 'user', content: 'How do I integrate x^2 from 0 to 3?' }, { role: 'assistant', content: 'Use the power rule.' }];
   for (const body of [{ messages: [...earlier, { role: 'user', content: followUp }] }, { text: followUp, context: ['How do I integrate x^2 from 0 to 3?'] },
     { messages: [...earlier, { role: 'user', content: [{ type: 'input_text', text: followUp }] }] }]) {
