@@ -156,7 +156,7 @@ class Conversation {
 // Where the last `maxBytes` bytes of JSON string content (escapes as written) may start: at or after
 // len - maxBytes, at the first byte that begins a character, never inside an escape or a UTF-8
 // sequence, so the tail is itself valid string content.
-export function tailStart(ptr: usize, len: usize, maxBytes: usize): usize {
+function tailStart(ptr: usize, len: usize, maxBytes: usize): usize {
   if (len <= maxBytes) return ptr;
   const end = ptr + len;
   const cut = end - maxBytes;
