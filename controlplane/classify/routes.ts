@@ -23,8 +23,8 @@ class HttpError extends Error {
 interface Message { role: string; content: unknown }
 
 /**
- * What a request is about: `text` (with an optional `context`), or the last user message of
- * `messages` with the earlier user messages as its context (as the decision contract's `prompt` and
+ * What a request is about: `text` (with an optional `context`), or the last user message with text
+ * of `messages` with the earlier ones as its context (as the decision contract's `prompt` and
  * `context`).
  */
 function inputOf(body: Record<string, unknown>, where = ''): { text: string; context?: string[] } {
@@ -49,10 +49,14 @@ function inputOf(body: Record<string, unknown>, where = ''): { text: string; con
         throw new HttpError(400, 'invalid_type', `${where}messages[${i}] must be an object with a string "role"`);
       }
     });
-    const users = (msgs as Message[]).map((m, i) => ({ m, i })).filter(({ m }) => m.role === 'user');
+    const users = (msgs as Message[]).flatMap((m, i) => (m.role === 'user' ? [contentText(m.content, `${where}messages[${i}].content`)] : []));
     if (users.length === 0) throw new HttpError(400, 'invalid_request', `${where}"messages" has no message with role "user"`);
-    const [text, ...earlier] = users.reverse().map(({ m, i }) => contentText(m.content, `${where}messages[${i}].content`));
-    return earlier.length === 0 ? { text } : { text, context: earlier.reverse() };
+    // As the filter reads a conversation: a user message without text (a tool result, an image
+    // alone) is neither the prompt nor its context.
+    const texts = users.filter((t) => t !== '');
+    if (texts.length === 0) throw new HttpError(400, 'empty_text', `${where}"messages" has no user message with text`);
+    const text = texts[texts.length - 1];
+    return texts.length === 1 ? { text } : { text, context: texts.slice(0, -1) };
   }
   throw new HttpError(400, 'invalid_request', `${where}body needs "text" (string) or "messages" (array)`);
 }

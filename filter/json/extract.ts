@@ -19,17 +19,23 @@ export function apiOfPath(path: string): i32 {
 
 // Joins the text of string tokens into the JSON string being written. Validated string tokens are
 // copied raw, escapes included, which is already correct JSON; the separator is an escaped "\n".
+// Without a writer it only counts, to tell whether a content has any text.
 class TextJoin {
-  private w: ByteWriter;
+  private w: ByteWriter | null;
   count: i32 = 0;
+  // Bytes of text joined, separators not counted.
+  textBytes: usize = 0;
 
-  constructor(w: ByteWriter) {
+  constructor(w: ByteWriter | null) {
     this.w = w;
   }
 
   add(start: usize, end: usize): void {
-    if (this.count++ > 0) this.w.ascii("\\n");
-    this.w.bytes(start + 1, end - start - 2);
+    this.textBytes += end - start - 2;
+    const w = this.w;
+    if (w === null) return;
+    if (this.count++ > 0) w.ascii("\\n");
+    w.bytes(start + 1, end - start - 2);
   }
 
   // A message content: a string, or an array whose text parts are joined; other parts are skipped.
@@ -75,8 +81,10 @@ class TextJoin {
 const MAX_CONTEXT_MESSAGES = 8;
 
 // A conversation array (`messages`, or Responses `input` items): remembers the contents of its user
-// messages (the last is the prompt, the earlier ones its context) and, when `system` is given, joins
-// the contents of system/developer messages into it.
+// messages that have text (the last is the prompt, the earlier ones its context) and, when `system`
+// is given, joins the contents of system/developer messages into it. A user message with no text,
+// such as an Anthropic tool_result turn or an image alone, is not the prompt: the question it
+// continues is, so a tool loop keeps being routed as the question that started it.
 class Conversation {
   userStarts: usize[] = [];
   userEnds: usize[] = [];
@@ -100,6 +108,9 @@ class Conversation {
       }
       if (contentEnd == 0) continue;
       if (role == 1) {
+        const probe = new TextJoin(null);
+        probe.content(contentStart, contentEnd);
+        if (probe.textBytes == 0) continue;
         this.userStarts.push(contentStart);
         this.userEnds.push(contentEnd);
       } else if (role == 2 && system !== null) {
@@ -115,7 +126,7 @@ class Conversation {
   // The texts of the user messages before the last, oldest first: the newest that fit in
   // `maxBytes` as written, the oldest of them cut to its last bytes at a character boundary. A
   // follow-up is read after the turns just before it, and the decision request stays small however
-  // long the conversation is. Empty texts are left out.
+  // long the conversation is.
   writeContext(w: ByteWriter, maxBytes: usize): void {
     const texts: ByteWriter[] = []; // newest first
     const froms: usize[] = [];
@@ -123,10 +134,6 @@ class Conversation {
     for (let i = this.users - 2; i >= 0 && left > 0 && texts.length < MAX_CONTEXT_MESSAGES; i--) {
       const t = new ByteWriter(64);
       new TextJoin(t).content(this.userStarts[i], this.userEnds[i]);
-      if (t.len == 0) {
-        t.free();
-        continue;
-      }
       const from = tailStart(t.ptr, t.len, left);
       const kept = t.ptr + t.len - from;
       // Not one whole character of it fits: nothing older may be sent either.

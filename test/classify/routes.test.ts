@@ -60,7 +60,8 @@ test('POST /v1/classify reads an unclear last message after the earlier user mes
   assert.deepEqual([unhelped.json.category.below_threshold, unhelped.json.category.in_context, typeof unhelped.json.timings_ms.context], [true, undefined, 'number']);
   const earlier = [{ role: 'user', content: 'How do I integrate x^2 from 0 to 3?' }, { role: 'assistant', content: 'Use the power rule.' }];
   for (const body of [{ messages: [...earlier, { role: 'user', content: followUp }] }, { text: followUp, context: ['How do I integrate x^2 from 0 to 3?'] },
-    { messages: [...earlier, { role: 'user', content: [{ type: 'input_text', text: followUp }] }] }]) {
+    { messages: [...earlier, { role: 'user', content: [{ type: 'input_text', text: followUp }] }] },
+    { messages: [...earlier, { role: 'user', content: followUp }, { role: 'user', content: [{ type: 'tool_result', content: 'x' }] }] }]) {
     const { status, json } = await post('/v1/classify', body);
     assert.equal(status, 200, JSON.stringify(json));
     assert.deepEqual([json.category.label, json.category.below_threshold, json.category.in_context], ['math', false, true], JSON.stringify(body));
@@ -93,6 +94,7 @@ const cases: Array<[string, string, unknown, number, string, boolean?]> = [
   ['message without role', '/v1/classify', { messages: [{ content: 'hi' }] }, 400, 'invalid_type'],
   ['no user message', '/v1/classify', { messages: [{ role: 'system', content: 'x' }] }, 400, 'invalid_request'],
   ['bad content type', '/v1/classify', { messages: [{ role: 'user', content: 5 }] }, 400, 'invalid_type'],
+  ['no user message with text', '/v1/classify', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'data:' } }] }] }, 400, 'empty_text'],
   ['bad earlier content type', '/v1/classify', { messages: [{ role: 'user', content: null }, { role: 'user', content: 'why?' }] }, 400, 'invalid_type'],
   ['context not an array', '/v1/classify', { text: 'why?', context: 'a' }, 400, 'invalid_type'],
   ['context item not a string', '/v1/classify', { text: 'why?', context: ['a', 1] }, 400, 'invalid_type'],

@@ -57,6 +57,28 @@ test("anthropic messages: top-level system string or text parts", async () => {
   assert.deepEqual([req.system, req.prompt], ["A\nB", "q2"]);
 });
 
+test("a user message without text (a tool result, an image alone) is neither the prompt nor context: the question it continues is", async () => {
+  const host = await loadHost();
+  const toolLoop = {
+    model: "auto", system: "You can look up the weather.",
+    messages: [
+      { role: "user", content: "What's the weather in Paris?" },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "weather", input: { city: "Paris" } }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: "18 C, cloudy" }] },
+    ],
+  };
+  let req = decisionRequest(host, JSON.stringify(toolLoop), "/v1/messages");
+  assert.deepEqual([req.prompt, "context" in req], ["What's the weather in Paris?", false]);
+  req = decisionRequest(host, chat("auto", [
+    { role: "user", content: "Is this a heron?" },
+    { role: "user", content: "" },
+    { role: "user", content: [{ type: "text", text: "" }, { type: "image_url", image_url: { url: "data:" } }] },
+  ]));
+  assert.deepEqual([req.prompt, "context" in req], ["Is this a heron?", false]);
+  req = decisionRequest(host, JSON.stringify({ ...toolLoop, messages: [...toolLoop.messages, { role: "user", content: "And tomorrow?" }] }), "/v1/messages");
+  assert.deepEqual([req.prompt, req.context], ["And tomorrow?", ["What's the weather in Paris?"]]);
+});
+
 test("responses: instructions and input as string or items", async () => {
   const host = await loadHost();
   let req = decisionRequest(host, JSON.stringify({ model: "auto", instructions: "I", input: "hello" }), "/v1/responses");
