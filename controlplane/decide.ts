@@ -76,11 +76,15 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     const jailbroken =
       signals.jailbreak !== undefined &&
       (security.jailbreak.threshold === undefined ? signals.jailbreak.detected : (jailbreakScore as number) >= security.jailbreak.threshold);
-    const pii = signals.pii?.types ?? [];
+    const promptPii = signals.pii?.types ?? [];
+    const earlierPii = (signals.pii?.earlier ?? []).filter((type) => !promptPii.includes(type));
+    // What the chosen model receives: the prompt and the conversation before it.
+    const pii = [...promptPii, ...earlierPii];
     const explainSignals = {
       ...(signals.category === undefined ? {} : { category: signals.category }),
       ...(signals.jailbreak === undefined ? {} : { jailbreak: { detected: jailbroken, score: jailbreakScore as number } }),
-      pii,
+      pii: promptPii,
+      ...(earlierPii.length === 0 ? {} : { pii_earlier: earlierPii }),
     };
     const explain = (rest: Omit<Explanation, 'tenant' | 'signals'>): Explanation => ({
       tenant,
@@ -137,7 +141,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
         return block(
           explain({ category, decided_by: REASON_PII, candidates: considered, fallbacks: [] }),
           'pii_not_allowed',
-          `Request blocked by policy: the prompt contains personal data (${pii.join(', ')}) that ${preferred} may not receive`,
+          `Request blocked by policy: the ${earlierPii.length === 0 ? 'prompt' : 'conversation'} contains personal data (${pii.join(', ')}) that ${preferred} may not receive`,
           tenant,
         );
       }

@@ -41,8 +41,14 @@ export interface JailbreakSignal {
 }
 
 export interface PiiSignal {
-  /** Entity types found, e.g. "EMAIL_ADDRESS"; never the matched text. */
+  /** Entity types found in the prompt, e.g. "EMAIL_ADDRESS"; never the matched text. */
   readonly types: readonly string[];
+  /**
+   * Types found in the conversation's earlier user messages (`context`): the model chosen receives
+   * those turns too. Only what the classifier checks there (the encoder classifier: the structured
+   * types, not names or places).
+   */
+  readonly earlier?: readonly string[];
   readonly source: string;
 }
 

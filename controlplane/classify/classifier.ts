@@ -322,13 +322,16 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     },
     async classify(input: ClassifyInput): Promise<Signals> {
       const r = await analyze(input.prompt, { embedding: true, ...(input.context === undefined ? {} : { context: input.context }) });
+      // The model chosen receives the earlier turns too. Their structured personal data costs a few
+      // patterns to find; names and places would cost an encoder pass over every turn.
+      const earlier = [...new Set((input.context ?? []).flatMap((t) => findStructuredPii(t).map((e) => e.type)))];
       return {
         ...(r.category.below_threshold ? {} : {
           category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model',
             ...(r.category.in_context ? { in_context: true } : {}) },
         }),
         jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
-        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], source: 'encoder' },
+        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], ...(earlier.length > 0 ? { earlier } : {}), source: 'encoder' },
         embedding: Float32Array.from(r.embedding!),
         timings: { tokenize: r.timings_ms.tokenize, encode: r.timings_ms.encode, category: r.timings_ms.category, jailbreak: r.timings_ms.jailbreak, pii: r.timings_ms.pii,
           ...(r.timings_ms.context === undefined ? {} : { context: r.timings_ms.context }) },

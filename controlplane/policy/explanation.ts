@@ -18,7 +18,10 @@ export interface Explanation {
   readonly signals: {
     readonly category?: CategorySignal;
     readonly jailbreak?: { readonly detected: boolean; readonly score: number };
+    /** Personal data types in the prompt. */
     readonly pii: readonly string[];
+    /** Those found only in the conversation's earlier user messages, which the chosen model receives too. */
+    readonly pii_earlier?: readonly string[];
   };
   readonly category: string;
   /** What settled it: a rule or head signal, a strategy, the default, or a security action. */
@@ -48,6 +51,7 @@ export function compactExplanation(e: Explanation): string {
     ...(e.chosen === undefined ? [] : [`pick=${e.chosen}`]),
     `fb=${e.fallbacks.length === 0 ? '-' : e.fallbacks.join(',')}`,
     `pii=${e.signals.pii.length === 0 ? '-' : e.signals.pii.join(',')}`,
+    ...(e.signals.pii_earlier === undefined ? [] : [`pii_earlier=${e.signals.pii_earlier.join(',')}`]),
     ...(e.signals.jailbreak === undefined ? [] : [`jb=${e.signals.jailbreak.score.toFixed(2)}`]),
     ...(e.reasoning === undefined ? [] : [`think=${e.reasoning.on ? 'on' : 'off'}`]),
   ];

@@ -183,6 +183,11 @@ test('an unclear prompt is read after the end of its conversation, however long;
   for (const nothing of [[], [''], ['   '], ['ok']]) assert.equal((await clf.analyze(followUp, { context: nothing })).category.in_context, undefined, JSON.stringify(nothing));
   const s = await clf.classify({ prompt: followUp, context: [context] });
   assert.deepEqual([s.category?.label, s.category?.in_context], ['math', true]);
+  // The earlier turns' structured personal data is reported apart: the chosen model receives those turns too.
+  assert.deepEqual([s.pii?.types, s.pii?.earlier], [[], ['EMAIL_ADDRESS']]);
+  const ssn = await clf.classify({ prompt: 'What goes in box 3?', context: ['My SSN is 123-45-6789 and my card 4111 1111 1111 1111.', 'The form is a W-4.'] });
+  assert.deepEqual([...(ssn.pii?.earlier ?? [])].sort(), ['CREDIT_CARD', 'US_SSN']);
+  assert.equal((await clf.classify({ prompt: 'What goes in box 3?' })).pii?.earlier, undefined);
   // Short turns in between are read with the question before them; a question before a change of subject is not reached.
   const question = 'What is the integral of x^2 from 0 to 3?';
   assert.equal((await clf.analyze(followUp, { context: [question, 'Why?', 'And then?'] })).category.label, 'math');

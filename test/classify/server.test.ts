@@ -94,6 +94,9 @@ describe('control plane with the encoder (default config)', () => {
     // A new question is routed by itself, whatever came before it.
     const next = await route(cp.port, 'What caused the French Revolution?', [earlier]);
     assert.equal(next.body.headers['x-switchyard-reason'], 'encoder:history:model');
+    // The earlier turns' structured personal data shows apart from the prompt's.
+    const withEmail = await route(cp.port, followUp, ['Write to me at jane.doe@example.com.', earlier]);
+    assert.match(withEmail.body.headers['x-switchyard-explain'], / pii=- pii_earlier=EMAIL_ADDRESS /);
     const metrics = await (await fetch(`http://127.0.0.1:${cp.port}/metrics`)).text();
     assert.match(metrics, /^switchyard_classification_duration_seconds_count\{stage="context"\} [1-9]/m);
   });

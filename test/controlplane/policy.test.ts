@@ -177,6 +177,20 @@ describe('security', () => {
     assert.equal(locked.explanation?.candidates[0]?.excluded, 'not in allowed_models of tenant locked');
   });
 
+  it('counts the structured PII of earlier turns, which the chosen model receives too, apart from the prompt\'s', async () => {
+    const o = await decide({ ...math(), pii: { types: [], earlier: ['EMAIL_ADDRESS'], source: 'encoder' } }, { 'x-team': 'frugal' });
+    assert.equal(modelOf(o), 'strong');
+    assert.equal(o.reason, 'security:pii');
+    assert.equal(o.explanation?.candidates.find((c) => c.model === 'thrifty')?.excluded, 'may not receive EMAIL_ADDRESS');
+    assert.deepEqual([o.explanation?.signals.pii, o.explanation?.signals.pii_earlier], [[], ['EMAIL_ADDRESS']]);
+    assert.match(o.decision.action === 'route' ? o.decision.headers?.['x-switchyard-explain'] ?? '' : '', / pii=- pii_earlier=EMAIL_ADDRESS( |$)/);
+    // A type also in the prompt is the prompt's.
+    const both = await decide({ ...math(), pii: { types: ['EMAIL_ADDRESS'], earlier: ['EMAIL_ADDRESS', 'US_SSN'], source: 'encoder' } }, {}, { security: { pii: { action: 'block' } } });
+    assert.deepEqual([both.explanation?.signals.pii, both.explanation?.signals.pii_earlier], [['EMAIL_ADDRESS'], ['US_SSN']]);
+    const blocked = await decide({ ...math(), pii: { types: [], earlier: ['US_SSN'], source: 'encoder' } }, { 'x-team': 'frugal' }, { security: { pii: { action: 'block' } } });
+    assert.match(blocked.decision.action === 'block' ? blocked.decision.block.message : '', /the conversation contains personal data \(US_SSN\) that thrifty may not receive/);
+  });
+
   it('blocks PII with action block when the preferred model may not receive it', async () => {
     const o = await decide({ ...math(), pii: { types: ['CREDIT_CARD'], source: 'regex' } }, { 'x-team': 'frugal' }, { security: { pii: { action: 'block' } } });
     assert.equal(o.decision.action, 'block');
