@@ -75,3 +75,34 @@ test("the module keeps working after many requests (no leak-driven growth)", asy
   const memory = (host as unknown as { instance: WebAssembly.Instance }).instance.exports.memory as WebAssembly.Memory;
   assert.ok(memory.buffer.byteLength < 16 * 1024 * 1024, `memory grew to ${memory.buffer.byteLength}`);
 });
+
+test("context: the newest earlier user texts that fit the budget, the oldest kept a suffix of its text", async () => {
+  const budgets = [1, 7, 64, 2048];
+  const hosts = await Promise.all(budgets.map((context_bytes) => loadHost({ context_bytes })));
+  // Raw bytes as the body writes a text, escapes included: what context_bytes counts.
+  const rawBytes = (t: string) => Buffer.byteLength(JSON.stringify(t)) - 2;
+  fc.assert(fc.property(fc.array(fc.string({ unit: "binary", maxLength: 40 }), { minLength: 1, maxLength: 10 }), fc.nat(budgets.length - 1), (texts, b) => {
+    const host = hosts[b];
+    const calls = host.httpCalls.length;
+    const stream = host.newStream();
+    stream.sendRequestHeaders(requestHeaders());
+    stream.sendRequestBody(Buffer.from(chat("auto", texts.map((content) => ({ role: "user", content })))));
+    assert.equal(host.httpCalls.length, calls + 1);
+    const sent = JSON.parse(host.lastCall().body.toString("utf8"));
+    host.respond(host.lastCall(), 200, JSON.stringify({ version: 1, action: "pass" }));
+    stream.delete();
+    const withText = texts.filter((t) => t !== "");
+    assert.equal(sent.prompt, withText.at(-1) ?? "");
+    const earlier = withText.slice(0, -1);
+    const context: string[] = sent.context ?? [];
+    assert.ok(context.length <= Math.min(8, earlier.length));
+    const expected = earlier.slice(earlier.length - context.length);
+    context.forEach((c, k) => {
+      if (k === 0) assert.ok(expected[0].endsWith(c), JSON.stringify([c, expected[0]]));
+      else assert.equal(c, expected[k]);
+    });
+    assert.ok(context.reduce((n, c) => n + rawBytes(c), 0) <= budgets[b]);
+    // Nothing is sent only when the budget is under one character: six bytes at most, as an escape.
+    if (context.length === 0 && earlier.length > 0) assert.ok(budgets[b] < 6);
+  }), { numRuns: 400 });
+});
