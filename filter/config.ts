@@ -13,7 +13,7 @@ export class Config {
   triggerModels: string[] = ["auto", "MoM"];
   paths: string[] = ["/v1/chat/completions", "/v1/completions", "/v1/responses", "/v1/messages"];
   maxBodyBytes: usize = 1048576;
-  contextBytes: usize = 2048;
+  contextBytes: usize = 8192;
   failClosed: bool = false;
   selectedModelHeader: string = "x-selected-model";
   forwardHeaders: string[] = ["x-switchyard-tenant", "traceparent"];
