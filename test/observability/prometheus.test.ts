@@ -28,6 +28,11 @@ const MAY_BE_EMPTY = new Set(['Blocks by reason', 'Jailbreak detections by actio
 
 describe('dashboard queries against a real Prometheus', { ...SUITE, skip }, () => {
   const stack = useStack({ failure_mode: 'open' });
+  // A follow-up routed by its conversation, for the panel that counts them.
+  const followUp = async () => {
+    const messages = [{ role: 'user', content: 'What role do mitochondria play in cellular respiration?' }, { role: 'user', content: 'Can you explain that more simply?' }];
+    assert.equal((await post(stack().url, '/v1/chat/completions', JSON.stringify({ model: 'auto', messages }))).status, 200);
+  };
   let prometheus: ChildProcess | undefined;
   let url = '';
 
@@ -36,6 +41,7 @@ describe('dashboard queries against a real Prometheus', { ...SUITE, skip }, () =
     for (const prompt of ['What is the derivative of f(x) = x^3?', 'Fix this python function', 'Write a haiku about rain', 'Email jane.doe@example.com the report']) {
       assert.equal((await post(stack().url, '/v1/chat/completions', chatBody('auto', prompt))).status, 200);
     }
+    await followUp();
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-prometheus-'));
     const admin = new URL(stack().adminUrl);
     writeFileSync(
@@ -62,6 +68,7 @@ describe('dashboard queries against a real Prometheus', { ...SUITE, skip }, () =
       await sleep(250);
     }
     for (const prompt of ['Solve the equation x + 1 = 3', 'Explain recursion in javascript']) await post(stack().url, '/v1/chat/completions', chatBody('MoM', prompt));
+    await followUp();
     await sleep(3000);
   }, { timeout: 120_000 });
   after(() => {
