@@ -70,6 +70,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       prompt: request.prompt,
       ...(request.system === undefined ? {} : { system: request.system }),
       ...(request.context === undefined ? {} : { context: request.context }),
+      ...(request.context === undefined || security.pii.earlier_turns === 'none' ? {} : { earlierPii: security.pii.earlier_turns }),
     });
     const timings = { ...signals.timings, classify: performance.now() - classifyStarted };
     const jailbreakScore = signals.jailbreak?.confidence;
@@ -77,7 +78,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       signals.jailbreak !== undefined &&
       (security.jailbreak.threshold === undefined ? signals.jailbreak.detected : (jailbreakScore as number) >= security.jailbreak.threshold);
     const promptPii = signals.pii?.types ?? [];
-    const earlierPii = (signals.pii?.earlier ?? []).filter((type) => !promptPii.includes(type));
+    const earlierPii = security.pii.earlier_turns === 'none' ? [] : (signals.pii?.earlier ?? []).filter((type) => !promptPii.includes(type));
     // What the chosen model receives: the prompt and the conversation before it.
     const pii = [...promptPii, ...earlierPii];
     const explainSignals = {

@@ -13,6 +13,11 @@ export interface ClassifyInput {
    * are never the prompt.
    */
   readonly context?: readonly string[];
+  /**
+   * What personal data to look for in `context` (reported as `pii.earlier`): the structured types,
+   * or every type. Absent: none.
+   */
+  readonly earlierPii?: 'structured' | 'all';
 }
 
 export interface CategorySignal {
@@ -44,9 +49,8 @@ export interface PiiSignal {
   /** Entity types found in the prompt, e.g. "EMAIL_ADDRESS"; never the matched text. */
   readonly types: readonly string[];
   /**
-   * Types found in the conversation's earlier user messages (`context`): the model chosen receives
-   * those turns too. Only what the classifier checks there (the encoder classifier: the structured
-   * types, not names or places).
+   * Types found in the conversation's earlier user messages (`context`), as the input's
+   * `earlierPii` asked: the model chosen receives those turns too.
    */
   readonly earlier?: readonly string[];
   readonly source: string;

@@ -115,6 +115,8 @@ interface State {
 }
 
 const WINDOW = 512;
+/** Earlier messages whose entity types a classifier remembers (security.pii.earlier_turns: all). */
+const EARLIER_SEEN_MAX = 4096;
 const SLICE = 64;
 
 export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
@@ -129,6 +131,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
   const categoryThreshold = opts.categoryThreshold ?? 0.5;
 
   let state: State | null = null;
+  // Entity types of earlier messages by their hash, least recently used first.
+  const earlierSeen = new Map<string, string[]>();
   let initing: Promise<void> | null = null;
 
   const ready = () => {
@@ -219,6 +223,51 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     return reading.below_threshold ? null : reading;
   }
 
+  /**
+   * The entity types in the conversation's earlier user messages: the structured ones, or every
+   * type, which takes the token head and so an encoder pass over them (all the messages' windows
+   * in one batch). A message's types are remembered by its hash: in a conversation each earlier
+   * message comes back with every later turn. A message over the window limit gets the structured
+   * types only.
+   */
+  async function earlierPiiTypes(s: State, context: readonly string[], mode: 'structured' | 'all'): Promise<string[]> {
+    const types = new Set<string>();
+    const add = (entities: PiiEntity[]) => entities.forEach((e) => types.add(e.type));
+    if (mode === 'structured') {
+      for (const text of context) add(findStructuredPii(text));
+      return [...types];
+    }
+    const todo: Array<{ text: string; key: string; windows: ReturnType<typeof windowsOf>['windows'] }> = [];
+    for (const text of context) {
+      const key = sha256Hex(Buffer.from(text));
+      const known = earlierSeen.get(key);
+      if (known) {
+        // Most recently used last, so that the oldest is the one to forget.
+        earlierSeen.delete(key);
+        earlierSeen.set(key, known);
+        known.forEach((t) => types.add(t));
+        continue;
+      }
+      try {
+        todo.push({ text, key, windows: windowsOf(s.tokenizer, text).windows });
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        add(findStructuredPii(text));
+      }
+    }
+    if (todo.length === 0) return [...types];
+    const encoded = await s.encoder.encodeMany(todo.flatMap((t) => t.windows.map((w) => w.ids)));
+    let at = 0;
+    for (const { text, key, windows } of todo) {
+      const found = [...new Set(entitiesIn(text, tokenEntities(s, text, windows, encoded.slice(at, at + windows.length))).map((e) => e.type))];
+      at += windows.length;
+      found.forEach((t) => types.add(t));
+      earlierSeen.set(key, found);
+      if (earlierSeen.size > EARLIER_SEEN_MAX) earlierSeen.delete(earlierSeen.keys().next().value as string);
+    }
+    return [...types];
+  }
+
   async function analyze(text: string, o: { embedding?: boolean; context?: readonly string[] } = {}): Promise<ClassifyResult> {
     const s = ready();
     if (typeof text !== 'string' || text.trim() === '') throw new InputError('empty_text', 'text is empty');
@@ -250,10 +299,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     });
 
     const tJailbreak = performance.now();
-    const learned = s.tokenHead
-      ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text))
-      : [];
-    const entities = addCountries(mergeEntities(findStructuredPii(text), mergeTitledNames(findTitledNames(text), dedupe(learned, text), text)), text);
+    const learned = tokenEntities(s, text, windows, encoded);
+    const entities = entitiesIn(text, learned);
     const tPii = performance.now();
 
     let category = await categoryDone;
@@ -322,19 +369,20 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     },
     async classify(input: ClassifyInput): Promise<Signals> {
       const r = await analyze(input.prompt, { embedding: true, ...(input.context === undefined ? {} : { context: input.context }) });
-      // The model chosen receives the earlier turns too. Their structured personal data costs a few
-      // patterns to find; names and places would cost an encoder pass over every turn.
-      const earlier = [...new Set((input.context ?? []).flatMap((t) => findStructuredPii(t).map((e) => e.type)))];
+      // The model chosen receives the earlier turns too.
+      const earlierStarted = performance.now();
+      const earlier = input.context?.length && input.earlierPii ? await earlierPiiTypes(ready(), input.context, input.earlierPii) : undefined;
+      const earlierMs = performance.now() - earlierStarted;
       return {
         ...(r.category.below_threshold ? {} : {
           category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model',
             ...(r.category.in_context ? { in_context: true } : {}) },
         }),
         jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
-        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], ...(earlier.length > 0 ? { earlier } : {}), source: 'encoder' },
+        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], ...(earlier?.length ? { earlier } : {}), source: 'encoder' },
         embedding: Float32Array.from(r.embedding!),
         timings: { tokenize: r.timings_ms.tokenize, encode: r.timings_ms.encode, category: r.timings_ms.category, jailbreak: r.timings_ms.jailbreak, pii: r.timings_ms.pii,
-          ...(r.timings_ms.context === undefined ? {} : { context: r.timings_ms.context }) },
+          ...(r.timings_ms.context === undefined ? {} : { context: r.timings_ms.context }), ...(earlier === undefined ? {} : { pii_earlier: earlierMs }) },
       };
     },
     analyze,
@@ -352,6 +400,19 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       initing = null;
     },
   };
+}
+
+/** The token head's names and places in each encoded window of a text (none without a token head). */
+function tokenEntities(s: State, text: string, windows: ReadonlyArray<{ offsets: Array<[number, number]> }>, encoded: EncodedSequence[]): PiiEntity[] {
+  return s.tokenHead ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text)) : [];
+}
+
+/**
+ * Every detector's entities of a text, given the token head's: the structured recognizers win
+ * overlaps, a title marks the name after it, country names fill in where nothing else covers them.
+ */
+function entitiesIn(text: string, learned: PiiEntity[]): PiiEntity[] {
+  return addCountries(mergeEntities(findStructuredPii(text), mergeTitledNames(findTitledNames(text), dedupe(learned, text), text)), text);
 }
 
 /** Overlapping windows report the same entity twice; keep one per span. */

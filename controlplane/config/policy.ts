@@ -105,6 +105,12 @@ export interface SecurityPolicy {
   readonly pii: {
     /** When the chosen model may not receive a detected entity type: block (403) or route to the best allowed model. */
     readonly action: 'block' | 'route';
+    /**
+     * What is looked for in the conversation's earlier user messages, which the chosen model
+     * receives too: the structured types, every type (names and places cost an encoder pass over
+     * them), or nothing.
+     */
+    readonly earlier_turns: EarlierTurnsPii;
   };
 }
 
@@ -123,7 +129,9 @@ export interface TenantsPolicy {
 }
 
 export const DEFAULT_ROUTING: RoutingPolicy = { strategy: 'best_score', quality_margin: 0.02, confidence_threshold: 0, expected_output_tokens: 256 };
-export const DEFAULT_SECURITY: SecurityPolicy = { jailbreak: { action: 'allow' }, pii: { action: 'block' } };
+export const EARLIER_TURNS_PII = ['none', 'structured', 'all'] as const;
+export type EarlierTurnsPii = (typeof EARLIER_TURNS_PII)[number];
+export const DEFAULT_SECURITY: SecurityPolicy = { jailbreak: { action: 'allow' }, pii: { action: 'block', earlier_turns: 'structured' } };
 export const DEFAULT_TENANTS: TenantsPolicy = { header: 'x-switchyard-tenant', overrides: {} };
 
 export const MODEL_POLICY_KEYS = ['pricing', 'context_window', 'capabilities', 'reasoning', 'pii_allowed'] as const;
@@ -271,8 +279,11 @@ export function readSecurity(raw: Obj, issues: Issues, checkModel: (name: string
   let pii: SecurityPolicy['pii'] = DEFAULT_SECURITY.pii;
   const p = readMapping(section, 'pii', 'security', issues);
   if (p !== undefined) {
-    checkKnownKeys(p, 'security.pii', ['action'], issues);
-    pii = { action: readEnum(p, 'action', 'security.pii', ['block', 'route'] as const, issues) ?? 'block' };
+    checkKnownKeys(p, 'security.pii', ['action', 'earlier_turns'], issues);
+    pii = {
+      action: readEnum(p, 'action', 'security.pii', ['block', 'route'] as const, issues) ?? 'block',
+      earlier_turns: readEnum(p, 'earlier_turns', 'security.pii', EARLIER_TURNS_PII, issues) ?? DEFAULT_SECURITY.pii.earlier_turns,
+    };
   }
   return { jailbreak, pii };
 }

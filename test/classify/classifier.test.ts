@@ -181,13 +181,23 @@ test('an unclear prompt is read after the end of its conversation, however long;
   assert.deepEqual([r.jailbreak.label, r.pii.entities, r.windows], ['benign', [], 1]);
   // A context with no word pieces, or one about nothing, leaves the prompt's own answer.
   for (const nothing of [[], [''], ['   '], ['ok']]) assert.equal((await clf.analyze(followUp, { context: nothing })).category.in_context, undefined, JSON.stringify(nothing));
-  const s = await clf.classify({ prompt: followUp, context: [context] });
+  const s = await clf.classify({ prompt: followUp, context: [context], earlierPii: 'structured' });
   assert.deepEqual([s.category?.label, s.category?.in_context], ['math', true]);
-  // The earlier turns' structured personal data is reported apart: the chosen model receives those turns too.
+  // The earlier turns' personal data is reported apart, as asked: the chosen model receives those turns too.
   assert.deepEqual([s.pii?.types, s.pii?.earlier], [[], ['EMAIL_ADDRESS']]);
-  const ssn = await clf.classify({ prompt: 'What goes in box 3?', context: ['My SSN is 123-45-6789 and my card 4111 1111 1111 1111.', 'The form is a W-4.'] });
-  assert.deepEqual([...(ssn.pii?.earlier ?? [])].sort(), ['CREDIT_CARD', 'US_SSN']);
-  assert.equal((await clf.classify({ prompt: 'What goes in box 3?' })).pii?.earlier, undefined);
+  assert.equal((await clf.classify({ prompt: followUp, context: [context] })).pii?.earlier, undefined, 'not asked');
+  const turns = ['My SSN is 123-45-6789 and my card 4111 1111 1111 1111.', 'I am Maria Lopez and I moved to Lisbon last year.'];
+  const structured = await clf.classify({ prompt: 'What goes in box 3?', context: turns, earlierPii: 'structured' });
+  assert.deepEqual([...(structured.pii?.earlier ?? [])].sort(), ['CREDIT_CARD', 'US_SSN']);
+  // Every type: names and places too, from an encoder pass over the turns; the second time from memory, the same.
+  for (let i = 0; i < 2; i++) {
+    const all = await clf.classify({ prompt: 'What goes in box 3?', context: turns, earlierPii: 'all' });
+    assert.deepEqual([...(all.pii?.earlier ?? [])].sort(), ['CREDIT_CARD', 'LOCATION', 'PERSON', 'US_SSN'], `call ${i + 1}`);
+    assert.equal(typeof all.timings?.pii_earlier, 'number');
+  }
+  // A turn over the window limit (3 here) gets the structured types only, and does not fail the request.
+  const long = await clf.classify({ prompt: 'What goes in box 3?', context: ['Maria Lopez wrote: ' + 'the weather is nice. '.repeat(500) + 'mail me at maria@example.com'], earlierPii: 'all' });
+  assert.deepEqual(long.pii?.earlier, ['EMAIL_ADDRESS']);
   // Short turns in between are read with the question before them; a question before a change of subject is not reached.
   const question = 'What is the integral of x^2 from 0 to 3?';
   assert.equal((await clf.analyze(followUp, { context: [question, 'Why?', 'And then?'] })).category.label, 'math');

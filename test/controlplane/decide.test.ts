@@ -140,8 +140,9 @@ describe('pluggable classifiers', () => {
     });
     await engine({ ...request('p'), system: 's' });
     assert.deepEqual(seen, { prompt: 'p', system: 's' });
+    // With the conversation, what personal data to look for in it (security.pii.earlier_turns, default structured).
     await engine({ ...request('p'), context: ['c'] });
-    assert.deepEqual(seen, { prompt: 'p', context: ['c'] });
+    assert.deepEqual(seen, { prompt: 'p', context: ['c'], earlierPii: 'structured' });
   });
 
   it('says in the reason when the category was read in the conversation', async () => {

@@ -177,6 +177,12 @@ describe('security', () => {
     assert.equal(locked.explanation?.candidates[0]?.excluded, 'not in allowed_models of tenant locked');
   });
 
+  it('ignores the PII of earlier turns with earlier_turns: none', async () => {
+    const o = await decide({ ...math(), pii: { types: [], earlier: ['EMAIL_ADDRESS'], source: 'encoder' } }, { 'x-team': 'frugal' }, { security: { pii: { action: 'route', earlier_turns: 'none' } } });
+    assert.equal(modelOf(o), 'thrifty');
+    assert.equal(o.explanation?.signals.pii_earlier, undefined);
+  });
+
   it('counts the structured PII of earlier turns, which the chosen model receives too, apart from the prompt\'s', async () => {
     const o = await decide({ ...math(), pii: { types: [], earlier: ['EMAIL_ADDRESS'], source: 'encoder' } }, { 'x-team': 'frugal' });
     assert.equal(modelOf(o), 'strong');
@@ -370,6 +376,7 @@ describe('policy schema errors', () => {
       'categories[0].models[0].name: unknown model "nope"',
     ]);
     assert.deepEqual(problems({ ...base, security: { jailbreak: { action: 'route' } } }), ['security.jailbreak.model: required when action is route']);
+    assert.deepEqual(problems({ ...base, security: { pii: { earlier_turns: 'names' } } }), ['security.pii.earlier_turns: unknown value "names" (expected none, structured, all)']);
     assert.deepEqual(problems({ ...base, tenants: { overrides: { 'team a': { allowed_models: ['ghost'] } } } }), [
       'tenants.overrides.team a: invalid tenant name "team a" (letters, digits and . _ -, at most 64 characters)',
       'tenants.overrides.team a.allowed_models[0]: unknown model "ghost"',
