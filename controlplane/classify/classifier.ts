@@ -397,6 +397,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       await state?.encoder.close();
       await state?.categoryVote?.close();
       state = null;
+      earlierSeen.clear();
       initing = null;
     },
   };
