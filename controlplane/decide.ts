@@ -29,6 +29,7 @@ export const TENANT_OTHER = 'other';
 
 const MAX_FALLBACKS = 4;
 const JAILBREAK_MESSAGE = 'Request blocked by policy: jailbreak or prompt injection detected';
+const JAILBREAK_EARLIER_MESSAGE = 'Request blocked by policy: jailbreak or prompt injection detected in an earlier turn of the conversation';
 
 /** A decision plus the bounded labels it was made for (for metrics and logs, never prompt text). */
 export interface Outcome {
@@ -71,19 +72,24 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       ...(request.system === undefined ? {} : { system: request.system }),
       ...(request.context === undefined ? {} : { context: request.context }),
       ...(request.context === undefined || security.pii.earlier_turns === 'none' ? {} : { earlierPii: security.pii.earlier_turns }),
+      ...(request.context !== undefined && security.jailbreak.earlier_turns ? { earlierJailbreak: true } : {}),
     });
     const timings = { ...signals.timings, classify: performance.now() - classifyStarted };
     const jailbreakScore = signals.jailbreak?.confidence;
-    const jailbroken =
-      signals.jailbreak !== undefined &&
-      (security.jailbreak.threshold === undefined ? signals.jailbreak.detected : (jailbreakScore as number) >= security.jailbreak.threshold);
+    const detected = (s: { detected: boolean; confidence: number }) =>
+      security.jailbreak.threshold === undefined ? s.detected : s.confidence >= security.jailbreak.threshold;
+    const earlierJailbreak = security.jailbreak.earlier_turns ? signals.jailbreak?.earlier : undefined;
+    const jailbrokenEarlier = earlierJailbreak !== undefined && detected(earlierJailbreak);
+    const jailbroken = (signals.jailbreak !== undefined && detected(signals.jailbreak)) || jailbrokenEarlier;
     const promptPii = signals.pii?.types ?? [];
     const earlierPii = security.pii.earlier_turns === 'none' ? [] : (signals.pii?.earlier ?? []).filter((type) => !promptPii.includes(type));
     // What the chosen model receives: the prompt and the conversation before it.
     const pii = [...promptPii, ...earlierPii];
     const explainSignals = {
       ...(signals.category === undefined ? {} : { category: signals.category }),
-      ...(signals.jailbreak === undefined ? {} : { jailbreak: { detected: jailbroken, score: jailbreakScore as number } }),
+      ...(signals.jailbreak === undefined ? {} : {
+        jailbreak: { detected: jailbroken, score: jailbreakScore as number, ...(earlierJailbreak === undefined ? {} : { earlier_score: earlierJailbreak.confidence }) },
+      }),
       pii: promptPii,
       ...(earlierPii.length === 0 ? {} : { pii_earlier: earlierPii }),
     };
@@ -94,8 +100,9 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       timings_ms: timings,
     });
 
+    const jailbreakMessage = jailbroken && !detected(signals.jailbreak!) ? JAILBREAK_EARLIER_MESSAGE : JAILBREAK_MESSAGE;
     if (jailbroken && security.jailbreak.action === 'block') {
-      return block(explain({ category: NO_CATEGORY, decided_by: REASON_JAILBREAK, candidates: [], fallbacks: [] }), 'jailbreak', JAILBREAK_MESSAGE, tenant);
+      return block(explain({ category: NO_CATEGORY, decided_by: REASON_JAILBREAK, candidates: [], fallbacks: [] }), 'jailbreak', jailbreakMessage, tenant);
     }
 
     const jailbreakRoute = jailbroken && security.jailbreak.action === 'route';
@@ -130,7 +137,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     const permitted = considered.filter((c) => policy.allowed === undefined || policy.allowed.has(c.model));
     const preferred = chooseAmong(permitted, policy.strategy, policy.margin) ?? lastResort;
     if (preferred === undefined) {
-      return block(explain({ category, decided_by: REASON_JAILBREAK, candidates: considered, fallbacks: [] }), 'jailbreak', JAILBREAK_MESSAGE, tenant);
+      return block(explain({ category, decided_by: REASON_JAILBREAK, candidates: considered, fallbacks: [] }), 'jailbreak', jailbreakMessage, tenant);
     }
     const eligible = permitted.filter((c) => mayReceive(c.model));
     const resortEligible = lastResort !== undefined && mayReceive(lastResort) ? lastResort : undefined;

@@ -56,7 +56,7 @@ export function createMetrics(): Metrics {
 
   const stages = new Histogram({
     name: 'switchyard_classification_duration_seconds',
-    help: 'Time per classification stage of a decision: rules, tokenize, encode, the category, jailbreak and pii heads, context (a follow-up read again in its conversation) and pii_earlier (the earlier messages checked for personal data)',
+    help: 'Time per classification stage of a decision: rules, tokenize, encode, the category, jailbreak and pii heads, context (a follow-up read again in its conversation) and earlier (the earlier messages checked for personal data or injections)',
     labelNames: ['stage'] as const,
     buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
     registers: [registry],

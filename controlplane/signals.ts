@@ -18,6 +18,8 @@ export interface ClassifyInput {
    * or every type. Absent: none.
    */
   readonly earlierPii?: 'structured' | 'all';
+  /** Whether to scan `context` for jailbreaks and prompt injections too (reported as `jailbreak.earlier`). */
+  readonly earlierJailbreak?: boolean;
 }
 
 export interface CategorySignal {
@@ -43,6 +45,8 @@ export interface JailbreakSignal {
   readonly detected: boolean;
   readonly confidence: number;
   readonly source: string;
+  /** The most suspicious of the conversation's earlier user messages, when the input asked (`earlierJailbreak`). */
+  readonly earlier?: { readonly detected: boolean; readonly confidence: number };
 }
 
 export interface PiiSignal {

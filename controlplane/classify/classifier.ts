@@ -115,8 +115,14 @@ interface State {
 }
 
 const WINDOW = 512;
-/** Earlier messages whose entity types a classifier remembers (security.pii.earlier_turns: all). */
+/** Earlier messages whose scan a classifier remembers (security.pii.earlier_turns: all, security.jailbreak.earlier_turns). */
 const EARLIER_SEEN_MAX = 4096;
+
+/** What an encoder pass found in an earlier message: every PII type, and the jailbreak score. */
+interface EarlierSeen {
+  types: string[];
+  jailbreak: number;
+}
 const SLICE = 64;
 
 export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
@@ -131,8 +137,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
   const categoryThreshold = opts.categoryThreshold ?? 0.5;
 
   let state: State | null = null;
-  // Entity types of earlier messages by their hash, least recently used first.
-  const earlierSeen = new Map<string, string[]>();
+  // What encoder passes found in earlier messages, by their hash, least recently used first.
+  const earlierSeen = new Map<string, EarlierSeen>();
   let initing: Promise<void> | null = null;
 
   const ready = () => {
@@ -224,48 +230,52 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
   }
 
   /**
-   * The entity types in the conversation's earlier user messages: the structured ones, or every
-   * type, which takes the token head and so an encoder pass over them (all the messages' windows
-   * in one batch). A message's types are remembered by its hash: in a conversation each earlier
-   * message comes back with every later turn. A message over the window limit gets the structured
-   * types only.
+   * What the conversation's earlier user messages hold, as asked: their PII types (the structured
+   * ones, or every type) and their highest jailbreak score. Every type and the jailbreak score take
+   * an encoder pass over the messages (all their windows in one batch); what a pass finds in a
+   * message is remembered by its hash, since in a conversation each earlier message comes back
+   * with every later turn. A message over the window limit gets the structured types and no score.
    */
-  async function earlierPiiTypes(s: State, context: readonly string[], mode: 'structured' | 'all'): Promise<string[]> {
+  async function scanEarlier(s: State, context: readonly string[], pii: 'structured' | 'all' | undefined, jailbreak: boolean) {
     const types = new Set<string>();
-    const add = (entities: PiiEntity[]) => entities.forEach((e) => types.add(e.type));
-    if (mode === 'structured') {
-      for (const text of context) add(findStructuredPii(text));
-      return [...types];
-    }
-    const todo: Array<{ text: string; key: string; windows: ReturnType<typeof windowsOf>['windows'] }> = [];
-    for (const text of context) {
-      const key = sha256Hex(Buffer.from(text));
-      const known = earlierSeen.get(key);
-      if (known) {
-        // Most recently used last, so that the oldest is the one to forget.
-        earlierSeen.delete(key);
-        earlierSeen.set(key, known);
-        known.forEach((t) => types.add(t));
-        continue;
+    let jb = 0;
+    const structured = (text: string) => findStructuredPii(text).forEach((e) => types.add(e.type));
+    const found = (seen: EarlierSeen) => {
+      if (pii === 'all') seen.types.forEach((t) => types.add(t));
+      jb = Math.max(jb, seen.jailbreak);
+    };
+    if (pii === 'structured') context.forEach(structured);
+    if (pii === 'all' || jailbreak) {
+      const todo: Array<{ text: string; key: string; windows: ReturnType<typeof windowsOf>['windows'] }> = [];
+      for (const text of context) {
+        const key = sha256Hex(Buffer.from(text));
+        const known = earlierSeen.get(key);
+        if (known) {
+          // Most recently used last, so that the oldest is the one to forget.
+          earlierSeen.delete(key);
+          earlierSeen.set(key, known);
+          found(known);
+          continue;
+        }
+        try {
+          todo.push({ text, key, windows: windowsOf(s.tokenizer, text).windows });
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          structured(text);
+        }
       }
-      try {
-        todo.push({ text, key, windows: windowsOf(s.tokenizer, text).windows });
-      } catch (err) {
-        if (!(err instanceof InputError)) throw err;
-        add(findStructuredPii(text));
+      const encoded = todo.length === 0 ? [] : await s.encoder.encodeMany(todo.flatMap((t) => t.windows.map((w) => w.ids)));
+      let at = 0;
+      for (const { text, key, windows } of todo) {
+        const own = encoded.slice(at, at + windows.length);
+        at += windows.length;
+        const seen = { types: [...new Set(entitiesIn(text, tokenEntities(s, text, windows, own)).map((e) => e.type))], jailbreak: jailbreakScore(s, windows, own) };
+        found(seen);
+        earlierSeen.set(key, seen);
+        if (earlierSeen.size > EARLIER_SEEN_MAX) earlierSeen.delete(earlierSeen.keys().next().value as string);
       }
     }
-    if (todo.length === 0) return [...types];
-    const encoded = await s.encoder.encodeMany(todo.flatMap((t) => t.windows.map((w) => w.ids)));
-    let at = 0;
-    for (const { text, key, windows } of todo) {
-      const found = [...new Set(entitiesIn(text, tokenEntities(s, text, windows, encoded.slice(at, at + windows.length))).map((e) => e.type))];
-      at += windows.length;
-      found.forEach((t) => types.add(t));
-      earlierSeen.set(key, found);
-      if (earlierSeen.size > EARLIER_SEEN_MAX) earlierSeen.delete(earlierSeen.keys().next().value as string);
-    }
-    return [...types];
+    return { types: pii === undefined ? undefined : [...types], jailbreak: jailbreak ? jb : undefined };
   }
 
   async function analyze(text: string, o: { embedding?: boolean; context?: readonly string[] } = {}): Promise<ClassifyResult> {
@@ -282,21 +292,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const categoryDone = startCategory(s, emb, pieceIds);
     const tCategoryHead = performance.now();
 
-    // The attack may sit anywhere in a long prompt, and pooling a whole window dilutes it; so the
-    // head also scores 64-token slices of the token states (no extra encoder pass), each with the
-    // word pieces under it. Most suspicious wins.
-    let jb = 0;
-    encoded.forEach((e, w) => {
-      const ids = windows[w].ids;
-      // Word pieces only: [CLS] and [SEP] sit at the window's ends.
-      const pieces = (from: number, to: number) => ids.slice(Math.max(from, 1), Math.min(to, ids.length - 1));
-      jb = Math.max(jb, s.jailbreak.probs(e.embedding, 0, pieces(0, ids.length))[1]);
-      for (let from = 0; e.tokens > 2 * SLICE && from < e.tokens - SLICE / 2; from += SLICE / 2) {
-        const n = Math.min(SLICE, e.tokens - from);
-        const pooled = meanPoolNormalized(e.states.subarray(from * e.hidden, (from + n) * e.hidden), n, e.hidden);
-        jb = Math.max(jb, s.jailbreak.probs(pooled, 0, pieces(from, from + n))[1]);
-      }
-    });
+    const jb = jailbreakScore(s, windows, encoded);
 
     const tJailbreak = performance.now();
     const learned = tokenEntities(s, text, windows, encoded);
@@ -371,18 +367,22 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       const r = await analyze(input.prompt, { embedding: true, ...(input.context === undefined ? {} : { context: input.context }) });
       // The model chosen receives the earlier turns too.
       const earlierStarted = performance.now();
-      const earlier = input.context?.length && input.earlierPii ? await earlierPiiTypes(ready(), input.context, input.earlierPii) : undefined;
+      const scanned = input.context?.length && (input.earlierPii || input.earlierJailbreak)
+        ? await scanEarlier(ready(), input.context, input.earlierPii, input.earlierJailbreak ?? false) : undefined;
       const earlierMs = performance.now() - earlierStarted;
+      const earlierTypes = scanned?.types;
+      const earlierJb = scanned?.jailbreak;
       return {
         ...(r.category.below_threshold ? {} : {
           category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model',
             ...(r.category.in_context ? { in_context: true } : {}) },
         }),
-        jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder' },
-        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], ...(earlier?.length ? { earlier } : {}), source: 'encoder' },
+        jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder',
+          ...(earlierJb === undefined ? {} : { earlier: { detected: earlierJb >= ready().jailbreakThreshold, confidence: earlierJb } }) },
+        pii: { types: [...new Set(r.pii.entities.map((e) => e.type))], ...(earlierTypes?.length ? { earlier: earlierTypes } : {}), source: 'encoder' },
         embedding: Float32Array.from(r.embedding!),
         timings: { tokenize: r.timings_ms.tokenize, encode: r.timings_ms.encode, category: r.timings_ms.category, jailbreak: r.timings_ms.jailbreak, pii: r.timings_ms.pii,
-          ...(r.timings_ms.context === undefined ? {} : { context: r.timings_ms.context }), ...(earlier === undefined ? {} : { pii_earlier: earlierMs }) },
+          ...(r.timings_ms.context === undefined ? {} : { context: r.timings_ms.context }), ...(scanned === undefined ? {} : { earlier: earlierMs }) },
       };
     },
     analyze,
@@ -401,6 +401,27 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       initing = null;
     },
   };
+}
+
+/**
+ * The jailbreak head's score of a text from its encoded windows. The attack may sit anywhere in a
+ * long text, and pooling a whole window dilutes it; so the head also scores 64-token slices of the
+ * token states (no extra encoder pass), each with the word pieces under it. Most suspicious wins.
+ */
+function jailbreakScore(s: State, windows: ReadonlyArray<{ ids: number[] }>, encoded: EncodedSequence[]): number {
+  let jb = 0;
+  encoded.forEach((e, w) => {
+    const ids = windows[w].ids;
+    // Word pieces only: [CLS] and [SEP] sit at the window's ends.
+    const pieces = (from: number, to: number) => ids.slice(Math.max(from, 1), Math.min(to, ids.length - 1));
+    jb = Math.max(jb, s.jailbreak.probs(e.embedding, 0, pieces(0, ids.length))[1]);
+    for (let from = 0; e.tokens > 2 * SLICE && from < e.tokens - SLICE / 2; from += SLICE / 2) {
+      const n = Math.min(SLICE, e.tokens - from);
+      const pooled = meanPoolNormalized(e.states.subarray(from * e.hidden, (from + n) * e.hidden), n, e.hidden);
+      jb = Math.max(jb, s.jailbreak.probs(pooled, 0, pieces(from, from + n))[1]);
+    }
+  });
+  return jb;
 }
 
 /** The token head's names and places in each encoded window of a text (none without a token head). */

@@ -101,6 +101,12 @@ export interface SecurityPolicy {
     readonly model?: string;
     /** A jailbreak score at or above this counts as detected; the classifier's own threshold when absent. */
     readonly threshold?: number;
+    /**
+     * Whether the conversation's earlier user messages are scanned too (an encoder pass over each
+     * the first time it is seen): an injection planted in a made-up history reaches the model as
+     * surely as one in the prompt.
+     */
+    readonly earlier_turns: boolean;
   };
   readonly pii: {
     /** When the chosen model may not receive a detected entity type: block (403) or route to the best allowed model. */
@@ -131,7 +137,7 @@ export interface TenantsPolicy {
 export const DEFAULT_ROUTING: RoutingPolicy = { strategy: 'best_score', quality_margin: 0.02, confidence_threshold: 0, expected_output_tokens: 256 };
 export const EARLIER_TURNS_PII = ['none', 'structured', 'all'] as const;
 export type EarlierTurnsPii = (typeof EARLIER_TURNS_PII)[number];
-export const DEFAULT_SECURITY: SecurityPolicy = { jailbreak: { action: 'allow' }, pii: { action: 'block', earlier_turns: 'structured' } };
+export const DEFAULT_SECURITY: SecurityPolicy = { jailbreak: { action: 'allow', earlier_turns: false }, pii: { action: 'block', earlier_turns: 'structured' } };
 export const DEFAULT_TENANTS: TenantsPolicy = { header: 'x-switchyard-tenant', overrides: {} };
 
 export const MODEL_POLICY_KEYS = ['pricing', 'context_window', 'capabilities', 'reasoning', 'pii_allowed'] as const;
@@ -268,13 +274,18 @@ export function readSecurity(raw: Obj, issues: Issues, checkModel: (name: string
   const j = readMapping(section, 'jailbreak', 'security', issues);
   if (j !== undefined) {
     const path = 'security.jailbreak';
-    checkKnownKeys(j, path, ['action', 'model', 'threshold'], issues);
+    checkKnownKeys(j, path, ['action', 'model', 'threshold', 'earlier_turns'], issues);
     const action = readEnum(j, 'action', path, ['block', 'allow', 'route'] as const, issues) ?? 'block';
     const model = readString(j, 'model', path, issues, { required: false });
     if (model !== undefined) checkModel(model, fieldPath(path, 'model'));
     if (action === 'route' && model === undefined) issues.add(fieldPath(path, 'model'), 'required when action is route');
     if (action !== 'route' && model !== undefined) issues.add(fieldPath(path, 'model'), `only used when action is route (action is ${action})`);
-    jailbreak = defined({ action, model, threshold: readNumber(j, 'threshold', path, issues, FRACTION) });
+    jailbreak = defined({
+      action,
+      model,
+      threshold: readNumber(j, 'threshold', path, issues, FRACTION),
+      earlier_turns: readBoolean(j, 'earlier_turns', path, issues, { required: false }) ?? DEFAULT_SECURITY.jailbreak.earlier_turns,
+    });
   }
   let pii: SecurityPolicy['pii'] = DEFAULT_SECURITY.pii;
   const p = readMapping(section, 'pii', 'security', issues);

@@ -17,7 +17,8 @@ export interface Explanation {
   readonly tenant: string;
   readonly signals: {
     readonly category?: CategorySignal;
-    readonly jailbreak?: { readonly detected: boolean; readonly score: number };
+    /** `earlier_score`: the most suspicious earlier user message's, when they were scanned. */
+    readonly jailbreak?: { readonly detected: boolean; readonly score: number; readonly earlier_score?: number };
     /** Personal data types in the prompt. */
     readonly pii: readonly string[];
     /** Those found only in the conversation's earlier user messages, which the chosen model receives too. */
@@ -53,6 +54,7 @@ export function compactExplanation(e: Explanation): string {
     `pii=${e.signals.pii.length === 0 ? '-' : e.signals.pii.join(',')}`,
     ...(e.signals.pii_earlier === undefined ? [] : [`pii_earlier=${e.signals.pii_earlier.join(',')}`]),
     ...(e.signals.jailbreak === undefined ? [] : [`jb=${e.signals.jailbreak.score.toFixed(2)}`]),
+    ...(e.signals.jailbreak?.earlier_score === undefined ? [] : [`jb_earlier=${e.signals.jailbreak.earlier_score.toFixed(2)}`]),
     ...(e.reasoning === undefined ? [] : [`think=${e.reasoning.on ? 'on' : 'off'}`]),
   ];
   let text = parts.join(' ').replace(/[^\x20-\x7e]/g, '?');

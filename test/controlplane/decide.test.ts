@@ -143,6 +143,15 @@ describe('pluggable classifiers', () => {
     // With the conversation, what personal data to look for in it (security.pii.earlier_turns, default structured).
     await engine({ ...request('p'), context: ['c'] });
     assert.deepEqual(seen, { prompt: 'p', context: ['c'], earlierPii: 'structured' });
+    const scanning = createDecisionEngine({ ...config, security: { jailbreak: { action: 'block', earlier_turns: true }, pii: { action: 'block', earlier_turns: 'none' } } }, {
+      init: async () => {},
+      classify: async (input) => {
+        seen = input;
+        return {};
+      },
+    });
+    await scanning({ ...request('p'), context: ['c'] });
+    assert.deepEqual(seen, { prompt: 'p', context: ['c'], earlierJailbreak: true });
   });
 
   it('says in the reason when the category was read in the conversation', async () => {

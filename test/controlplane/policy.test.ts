@@ -177,6 +177,20 @@ describe('security', () => {
     assert.equal(locked.explanation?.candidates[0]?.excluded, 'not in allowed_models of tenant locked');
   });
 
+  it('blocks an injection planted in an earlier turn only with jailbreak.earlier_turns', async () => {
+    const signals: Signals = { ...math(), jailbreak: { detected: false, confidence: 0.02, source: 'head', earlier: { detected: true, confidence: 0.97 } } };
+    const on = await decide(signals, {}, { security: { jailbreak: { action: 'block', earlier_turns: true } } });
+    assert.equal(on.decision.action === 'block' && on.decision.block.message, 'Request blocked by policy: jailbreak or prompt injection detected in an earlier turn of the conversation');
+    assert.deepEqual(on.explanation?.signals.jailbreak, { detected: true, score: 0.02, earlier_score: 0.97 });
+    const off = await decide(signals, {}, { security: { jailbreak: { action: 'block' } } });
+    assert.equal(modelOf(off), 'strong');
+    assert.deepEqual(off.explanation?.signals.jailbreak, { detected: false, score: 0.02 });
+    // A configured threshold applies to the earlier score too.
+    const lenient = await decide(signals, {}, { security: { jailbreak: { action: 'block', earlier_turns: true, threshold: 0.99 } } });
+    assert.equal(modelOf(lenient), 'strong');
+    assert.match(lenient.decision.action === 'route' ? lenient.decision.headers?.['x-switchyard-explain'] ?? '' : '', / jb=0\.02 jb_earlier=0\.97/);
+  });
+
   it('ignores the PII of earlier turns with earlier_turns: none', async () => {
     const o = await decide({ ...math(), pii: { types: [], earlier: ['EMAIL_ADDRESS'], source: 'encoder' } }, { 'x-team': 'frugal' }, { security: { pii: { action: 'route', earlier_turns: 'none' } } });
     assert.equal(modelOf(o), 'thrifty');
@@ -377,6 +391,7 @@ describe('policy schema errors', () => {
     ]);
     assert.deepEqual(problems({ ...base, security: { jailbreak: { action: 'route' } } }), ['security.jailbreak.model: required when action is route']);
     assert.deepEqual(problems({ ...base, security: { pii: { earlier_turns: 'names' } } }), ['security.pii.earlier_turns: unknown value "names" (expected none, structured, all)']);
+    assert.deepEqual(problems({ ...base, security: { jailbreak: { action: 'block', earlier_turns: 'yes' } } }), ['security.jailbreak.earlier_turns: expected a boolean, got string']);
     assert.deepEqual(problems({ ...base, tenants: { overrides: { 'team a': { allowed_models: ['ghost'] } } } }), [
       'tenants.overrides.team a: invalid tenant name "team a" (letters, digits and . _ -, at most 64 characters)',
       'tenants.overrides.team a.allowed_models[0]: unknown model "ghost"',
