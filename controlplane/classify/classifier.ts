@@ -269,7 +269,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       for (const { text, key, windows } of todo) {
         const own = encoded.slice(at, at + windows.length);
         at += windows.length;
-        const seen = { types: [...new Set(entitiesIn(text, tokenEntities(s, text, windows, own)).map((e) => e.type))], jailbreak: jailbreakScore(s, windows, own) };
+        const seen = { types: [...new Set(entitiesOf(s, text, windows, own).map((e) => e.type))], jailbreak: jailbreakScore(s, windows, own) };
         found(seen);
         earlierSeen.set(key, seen);
         if (earlierSeen.size > EARLIER_SEEN_MAX) earlierSeen.delete(earlierSeen.keys().next().value as string);
@@ -295,8 +295,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const jb = jailbreakScore(s, windows, encoded);
 
     const tJailbreak = performance.now();
-    const learned = tokenEntities(s, text, windows, encoded);
-    const entities = entitiesIn(text, learned);
+    const entities = entitiesOf(s, text, windows, encoded);
     const tPii = performance.now();
 
     let category = await categoryDone;
@@ -424,16 +423,13 @@ function jailbreakScore(s: State, windows: ReadonlyArray<{ ids: number[] }>, enc
   return jb;
 }
 
-/** The token head's names and places in each encoded window of a text (none without a token head). */
-function tokenEntities(s: State, text: string, windows: ReadonlyArray<{ offsets: Array<[number, number]> }>, encoded: EncodedSequence[]): PiiEntity[] {
-  return s.tokenHead ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text)) : [];
-}
-
 /**
- * Every detector's entities of a text, given the token head's: the structured recognizers win
- * overlaps, a title marks the name after it, country names fill in where nothing else covers them.
+ * Every detector's entities of a text from its encoded windows: the token head's names and places
+ * (none without a token head), the structured recognizers, which win overlaps, the name after a
+ * title, and country names where nothing else covers them.
  */
-function entitiesIn(text: string, learned: PiiEntity[]): PiiEntity[] {
+function entitiesOf(s: State, text: string, windows: ReadonlyArray<{ offsets: Array<[number, number]> }>, encoded: EncodedSequence[]): PiiEntity[] {
+  const learned = s.tokenHead ? encoded.flatMap((e, i) => s.tokenHead!.entities(e, windows[i].offsets, text)) : [];
   return addCountries(mergeEntities(findStructuredPii(text), mergeTitledNames(findTitledNames(text), dedupe(learned, text), text)), text);
 }
 

@@ -135,8 +135,8 @@ export interface TenantsPolicy {
 }
 
 export const DEFAULT_ROUTING: RoutingPolicy = { strategy: 'best_score', quality_margin: 0.02, confidence_threshold: 0, expected_output_tokens: 256 };
-export const EARLIER_TURNS_PII = ['none', 'structured', 'all'] as const;
-export type EarlierTurnsPii = (typeof EARLIER_TURNS_PII)[number];
+const EARLIER_TURNS_PII = ['none', 'structured', 'all'] as const;
+type EarlierTurnsPii = (typeof EARLIER_TURNS_PII)[number];
 export const DEFAULT_SECURITY: SecurityPolicy = { jailbreak: { action: 'allow', earlier_turns: false }, pii: { action: 'block', earlier_turns: 'structured' } };
 export const DEFAULT_TENANTS: TenantsPolicy = { header: 'x-switchyard-tenant', overrides: {} };
 
