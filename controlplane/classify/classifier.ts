@@ -124,6 +124,12 @@ interface EarlierSeen {
   jailbreak: number;
 }
 const SLICE = 64;
+/**
+ * How sure of its subject a short earlier message must be, by itself, for a follow-up to be read
+ * after it and no further back. Over the routing threshold, because a follow-up of no subject
+ * ("Why?") can read as one at 0.68 and must not end a chain (docs/EVALUATION.md, "Conversations").
+ */
+const CLEAR_ALONE = 0.7;
 
 export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
   const name = opts.name ?? DEFAULT_MODEL;
@@ -206,21 +212,33 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     })();
   }
 
+  /** Whether a message, read by itself, is of one subject: the head's at `CLEAR_ALONE` or more, or a confident custom category. */
+  async function clearAlone(s: State, ids: number[]): Promise<boolean> {
+    const [encoded] = await s.encoder.encodeMany([[s.tokenizer.clsId, ...ids, s.tokenizer.sepId]]);
+    const alone = await startCategory(s, encoded.embedding, ids);
+    return alone.source === 'custom' || alone.confidence >= CLEAR_ALONE;
+  }
+
   /**
    * The category of the prompt read after the end of its conversation, in one window: the last
    * earlier message, and the ones before it while together they hold fewer than
    * `contextMinTokens` word pieces (a chain of short follow-ups, "Why?" then "And then?", says
    * nothing of the subject; the question before them does), cut to their last `contextTokens`,
-   * then the prompt. Reaching no further back keeps a follow-up asked after a change of subject on
-   * the new one. Null when that reading is not confident, or the prompt fills the window by itself.
+   * then the prompt. Reaching no further back than a long message, or a short one clear by itself
+   * ("What is a closure?"), keeps a follow-up asked after a change of subject on the new one. Null
+   * when that reading is not confident, or the prompt fills the window by itself.
    */
   async function categoryInContext(s: State, context: readonly string[], pieceIds: number[]): Promise<CategoryResult | null> {
     const room = Math.min(contextTokens, WINDOW - 2 - pieceIds.length);
     if (room <= 0) return null;
     let before: number[] = [];
-    for (let k = context.length - 1; k >= 0 && before.length < Math.min(contextMinTokens, room); k--) {
+    for (let k = context.length - 1; k >= 0; k--) {
       // Sixteen characters a word piece is more than English text takes: the rest is never tokenized.
-      before = [...s.tokenizer.tokenize(context[k].slice(-16 * room)).ids, ...before];
+      const ids = s.tokenizer.tokenize(context[k].slice(-16 * room)).ids;
+      before = [...ids, ...before];
+      if (k === 0 || before.length >= Math.min(contextMinTokens, room)) break;
+      // A short message that is clear by itself changed the subject: the follow-up is about it.
+      if (await clearAlone(s, ids)) break;
     }
     if (before.length === 0) return null;
     const joined = [...before.slice(-room), ...pieceIds];

@@ -437,22 +437,24 @@ async function latency() {
     console.log(`${String(tokens).padEnd(8)}${pct(serial, 0.5).toFixed(1).padStart(9)}${pct(serial, 0.99).toFixed(1).padStart(9)}${rps.toFixed(1).padStart(12)}${pct(conc, 0.5).toFixed(1).padStart(10)}${pct(conc, 0.99).toFixed(1).padStart(10)}`);
   }
   // A follow-up that is unclear alone, read alone and after an earlier message of 16 and of 64 word
-  // pieces (the second encoder pass of docs/classification.md, Conversations), interleaved.
+  // pieces (the second encoder pass of docs/classification.md, Conversations), and after a long one
+  // and a short one (a third pass: is the short one clear by itself?), interleaved.
   const followUp = 'Can you explain that more simply?';
-  const cases = [['alone', undefined], ['after 16 tokens', 16], ['after 64 tokens', 64]] as const;
+  const cases: Array<[string, ((i: number) => string[]) | undefined]> = [['alone', undefined], ['after 16 tokens', (i) => [text(16, i)]],
+    ['after 64 tokens', (i) => [text(64, i)]], ['after 64 and "Why?"', (i) => [text(64, i), 'Why?']]];
   const times = cases.map(() => [] as number[]);
   let readAgain = 0;
   for (let i = 0; i < n + 10; i++) {
-    for (const [k, [, tokens]] of cases.entries()) {
+    for (const [k, [, context]] of cases.entries()) {
       const t = performance.now();
-      const r = await clf.analyze(followUp, tokens === undefined ? {} : { context: [text(tokens, i)] });
+      const r = await clf.analyze(followUp, context === undefined ? {} : { context: context(i) });
       if (i >= 10) times[k].push(performance.now() - t);
       if (i >= 10 && r.timings_ms.context !== undefined) readAgain++;
     }
   }
   report.latency_context = cases.map(([name], k) => ({ case: name, p50: pct(times[k], 0.5), p99: pct(times[k], 0.99) }));
-  console.log(`\na follow-up (${n} each, interleaved; read again in context ${readAgain} of ${2 * n} times)`);
-  for (const [k, [name]] of cases.entries()) console.log(`${name.padEnd(16)}${pct(times[k], 0.5).toFixed(1).padStart(9)}${pct(times[k], 0.99).toFixed(1).padStart(9)}`);
+  console.log(`\na follow-up (${n} each, interleaved; read again in context ${readAgain} of ${(cases.length - 1) * n} times)`);
+  for (const [k, [name]] of cases.entries()) console.log(`${name.padEnd(20)}${pct(times[k], 0.5).toFixed(1).padStart(9)}${pct(times[k], 0.99).toFixed(1).padStart(9)}`);
   // Peak as well as the end: a burst is what a container's memory limit has to hold.
   report.rss_mib = process.memoryUsage().rss / 2 ** 20;
   report.peak_rss_mib = process.resourceUsage().maxRSS / 1024;

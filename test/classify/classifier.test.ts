@@ -206,11 +206,14 @@ test('an unclear prompt is read after the end of its conversation, however long;
   const benign = await clf.classify({ prompt: 'What goes in box 3?', context: turns, earlierJailbreak: true });
   assert.deepEqual([benign.jailbreak?.earlier?.detected, benign.pii?.earlier], [false, undefined]);
   assert.equal((await clf.classify({ prompt: 'What goes in box 3?', context: planted })).jailbreak?.earlier, undefined, 'not asked');
-  // Short turns in between are read with the question before them; a question before a change of subject is not reached.
+  // Short turns in between are read with the question before them; a question before a change of
+  // subject is not reached, whether the new question is long or short and clear by itself.
   const question = 'What is the integral of x^2 from 0 to 3?';
   assert.equal((await clf.analyze(followUp, { context: [question, 'Why?', 'And then?'] })).category.label, 'math');
   const changed = await clf.analyze(followUp, { context: [question, 'Which organelle makes most of the ATP in a cell, and how does it do it?'] });
   assert.deepEqual([changed.category.label, changed.category.in_context], ['biology', true]);
+  const short = await clf.analyze(followUp, { context: [question, 'Why did the Roman empire fall?'] });
+  assert.deepEqual([short.category.label, short.category.in_context], ['history', true]);
 });
 
 test('input errors are typed', async () => {
