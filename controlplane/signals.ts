@@ -33,6 +33,8 @@ export interface CategorySignal {
   readonly evidence?: string;
   /** Read from the prompt together with the conversation's earlier user messages, the prompt alone being unclear. */
   readonly in_context?: boolean;
+  /** With `in_context`: how many of the newest earlier messages were read before the prompt. */
+  readonly context_messages?: number;
 }
 
 /**

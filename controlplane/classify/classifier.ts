@@ -61,6 +61,8 @@ export interface CategoryResult {
   source: 'head' | 'custom';
   /** Read with the conversation's earlier user messages: alone, the prompt was under the threshold. */
   in_context?: boolean;
+  /** With `in_context`: how many of the newest earlier messages were read before the prompt. */
+  context_messages?: number;
 }
 
 export interface ClassifyResult {
@@ -232,7 +234,8 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const room = Math.min(contextTokens, WINDOW - 2 - pieceIds.length);
     if (room <= 0) return null;
     let before: number[] = [];
-    for (let k = context.length - 1; k >= 0; k--) {
+    let k = context.length - 1;
+    for (; k >= 0; k--) {
       // Sixteen characters a word piece is more than English text takes: the rest is never tokenized.
       const ids = s.tokenizer.tokenize(context[k].slice(-16 * room)).ids;
       before = [...ids, ...before];
@@ -244,7 +247,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     const joined = [...before.slice(-room), ...pieceIds];
     const [encoded] = await s.encoder.encodeMany([[s.tokenizer.clsId, ...joined, s.tokenizer.sepId]]);
     const reading = await startCategory(s, encoded.embedding, joined);
-    return reading.below_threshold ? null : reading;
+    return reading.below_threshold ? null : { ...reading, in_context: true, context_messages: context.length - k };
   }
 
   /**
@@ -321,7 +324,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     // A follow-up says little on its own; read with the turns before it, it usually says what they did.
     const readAgain = category.below_threshold && o.context !== undefined && o.context.length > 0;
     const inContext = readAgain ? await categoryInContext(s, o.context!, pieceIds) : null;
-    if (inContext) category = { ...inContext, in_context: true };
+    if (inContext) category = inContext;
     const t3 = performance.now();
     return {
       category,
@@ -392,7 +395,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
       return {
         ...(r.category.below_threshold ? {} : {
           category: { label: r.category.label, confidence: r.category.confidence, source: 'encoder', evidence: r.category.source === 'custom' ? EVIDENCE_EXAMPLES : 'model',
-            ...(r.category.in_context ? { in_context: true } : {}) },
+            ...(r.category.in_context ? { in_context: true, context_messages: r.category.context_messages } : {}) },
         }),
         jailbreak: { detected: r.jailbreak.label === 'jailbreak', confidence: r.jailbreak.score, source: 'encoder',
           ...(earlierJb === undefined ? {} : { earlier: { detected: earlierJb >= ready().jailbreakThreshold, confidence: earlierJb } }) },

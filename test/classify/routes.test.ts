@@ -64,7 +64,7 @@ test('POST /v1/classify reads an unclear last message after the earlier user mes
     { messages: [...earlier, { role: 'user', content: followUp }, { role: 'user', content: [{ type: 'tool_result', content: 'x' }] }] }]) {
     const { status, json } = await post('/v1/classify', body);
     assert.equal(status, 200, JSON.stringify(json));
-    assert.deepEqual([json.category.label, json.category.below_threshold, json.category.in_context], ['math', false, true], JSON.stringify(body));
+    assert.deepEqual([json.category.label, json.category.below_threshold, json.category.in_context, json.category.context_messages], ['math', false, true, 1], JSON.stringify(body));
     assert.equal(typeof json.timings_ms.context, 'number');
   }
   // A clear question is answered by itself: no second pass.

@@ -91,6 +91,10 @@ describe('control plane with the encoder (default config)', () => {
     const res = await route(cp.port, followUp, [earlier]);
     assert.equal(res.body.headers['x-switchyard-category'], 'biology');
     assert.equal(res.body.headers['x-switchyard-reason'], 'encoder:biology:model:context');
+    // The explanation says how much of the conversation was read: a short question clear by itself ends it.
+    const explained = await post(cp.port, '/v1/route/explain', { prompt: followUp, context: ['Hello there.', earlier] });
+    const { label, in_context, context_messages } = explained.body.explanation.signals.category;
+    assert.deepEqual({ label, in_context, context_messages }, { label: 'biology', in_context: true, context_messages: 1 });
     // A new question is routed by itself, whatever came before it.
     const next = await route(cp.port, 'What caused the French Revolution?', [earlier]);
     assert.equal(next.body.headers['x-switchyard-reason'], 'encoder:history:model');
