@@ -8,7 +8,7 @@ import { addCountries } from './countries.ts';
 import { Encoder, meanPoolNormalized, type Device, type EncodedSequence } from './encoder.ts';
 import { readEncoderModel, weightsFor } from './encoder-model.ts';
 import { sha256Hex } from './hash.ts';
-import { argmax, CentroidSet, customDefaultsOf, LinearHead, type CustomCategory } from './heads.ts';
+import { argmax, CentroidSet, conversationSettingsOf, customDefaultsOf, LinearHead, type ConversationSettings, type CustomCategory } from './heads.ts';
 import { assertModelFiles, DEFAULT_MODEL, headsDirOf, modelDirOf } from './paths.ts';
 import { LexicalVote } from './lexical-vote.ts';
 import { mixVotes, NeighbourVote } from './neighbours.ts';
@@ -108,6 +108,12 @@ interface State {
   tokenizer: WordPieceTokenizer;
   encoder: Encoder;
   category: LinearHead;
+  /**
+   * A short message sure of a subject by itself (`clearAlone`) ends how far back a follow-up is
+   * read, and a prompt of a few words that is not is read in its conversation: over the routing
+   * threshold, because a follow-up of no subject ("Why?") can read as one at 0.68.
+   */
+  conversation: ConversationSettings;
   categoryVote: NeighbourVote | null;
   categoryLexical: LexicalVote | null;
   jailbreak: LinearHead;
@@ -126,12 +132,6 @@ interface EarlierSeen {
   jailbreak: number;
 }
 const SLICE = 64;
-/**
- * How sure of its subject a short earlier message must be, by itself, for a follow-up to be read
- * after it and no further back. Over the routing threshold, because a follow-up of no subject
- * ("Why?") can read as one at 0.68 and must not end a chain (docs/EVALUATION.md, "Conversations").
- */
-const CLEAR_ALONE = 0.7;
 
 export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): EncoderClassifier {
   const name = opts.name ?? DEFAULT_MODEL;
@@ -214,11 +214,11 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     })();
   }
 
-  /** Whether a message, read by itself, is of one subject: the head's at `CLEAR_ALONE` or more, or a confident custom category. */
+  /** Whether a message, read by itself, is of one subject: the head's at `clearAlone` or more, or a confident custom category. */
   async function clearAlone(s: State, ids: number[]): Promise<boolean> {
     const [encoded] = await s.encoder.encodeMany([[s.tokenizer.clsId, ...ids, s.tokenizer.sepId]]);
     const alone = await startCategory(s, encoded.embedding, ids);
-    return alone.source === 'custom' || alone.confidence >= CLEAR_ALONE;
+    return alone.source === 'custom' || alone.confidence >= s.conversation.clearAlone;
   }
 
   /**
@@ -322,7 +322,9 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
     let category = await categoryDone;
     const tCategory = performance.now();
     // A follow-up says little on its own; read with the turns before it, it usually says what they did.
-    const readAgain = category.below_threshold && o.context !== undefined && o.context.length > 0;
+    const unsure = category.below_threshold
+      || (category.source === 'head' && category.confidence < s.conversation.clearAlone && pieceIds.length <= s.conversation.shortPromptPieces);
+    const readAgain = unsure && o.context !== undefined && o.context.length > 0;
     const inContext = readAgain ? await categoryInContext(s, o.context!, pieceIds) : null;
     if (inContext) category = inContext;
     const t3 = performance.now();
@@ -352,6 +354,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
         const sha = sha256Hex(model);
         const category = LinearHead.load(join(headsDir, 'category.json'), sha);
         const jailbreak = LinearHead.load(join(headsDir, 'jailbreak.json'), sha);
+        const conversation = conversationSettingsOf(join(headsDir, 'conversation.json'));
         const tokenPath = join(headsDir, 'pii-token.json');
         const tokenHead = existsSync(tokenPath) ? TokenHead.load(tokenPath, sha) : null;
         const statesOutput = pooledTensor(headsDir, category, jailbreak);
@@ -374,7 +377,7 @@ export function createEncoderClassifier(opts: EncoderClassifierOptions = {}): En
           await encoder.close();
           throw err;
         }
-        state = { tokenizer, encoder, category, categoryVote, categoryLexical, jailbreak, tokenHead, custom: null,
+        state = { tokenizer, encoder, category, conversation, categoryVote, categoryLexical, jailbreak, tokenHead, custom: null,
           jailbreakThreshold: opts.jailbreakThreshold ?? jailbreak.threshold ?? 0.5 };
         if (opts.customCategories?.length) {
           const fallback = customDefaultFor(opts.customCategories, join(headsDir, 'custom.json'), sha, statesOutput, opts.warn ?? console.warn);

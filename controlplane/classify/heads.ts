@@ -381,3 +381,24 @@ export class CentroidSet {
     return best;
   }
 }
+
+/**
+ * How the category head's confidence is read in a conversation (docs/classification.md,
+ * Conversations). Each encoder's head is calibrated its own way, so the bar is chosen per encoder on
+ * dev conversations (scripts/eval/classify.ts --only context) and stored beside its heads.
+ */
+export interface ConversationSettings {
+  /** A short message at or over this confidence by itself has a subject of its own. */
+  clearAlone: number;
+  /** A prompt of at most this many word pieces under `clearAlone` is read in its conversation, even over the threshold. */
+  shortPromptPieces: number;
+}
+
+export function conversationSettingsOf(path: string): ConversationSettings {
+  const json = JSON.parse(readFileSync(path, 'utf8')) as { kind?: unknown; clear_alone?: unknown; short_prompt_pieces?: unknown };
+  const { clear_alone: clear, short_prompt_pieces: pieces } = json;
+  if (json.kind !== 'conversation' || typeof clear !== 'number' || !(clear >= 0 && clear <= 1) || !Number.isInteger(pieces) || (pieces as number) < 0) {
+    throw new Error(`${path}: expected {"kind": "conversation", "clear_alone": 0..1, "short_prompt_pieces": 0 or more, ...}`);
+  }
+  return { clearAlone: clear, shortPromptPieces: pieces as number };
+}

@@ -4,14 +4,15 @@
 //
 //   node --import tsx scripts/eval/classify.ts [--only quality|latency|category,jailbreak,pii,chat,context,custom]
 //       [--requests 200] [--model NAME | --model-dir DIR --heads-dir DIR] [--device cpu|cuda|auto] [--threads N]
-//       [--json FILE] [--errors FILE]
+//       [--json FILE] [--errors FILE] [--dev-only]
 //
 // --model evaluates another pulled encoder with its heads (models/heads/NAME; default: the product's
 // default encoder); --model-dir/--heads-dir evaluate a candidate that is not in the manifest;
 // --device picks the execution provider as inference.device does (cuda: the GPU benchmark; it fails
 // with the reason when CUDA cannot load); --threads sets onnxruntime intra-op threads (default: all cores); --json writes the figures for
 // scripts/eval/encoder_tradeoff.ts; --errors writes every PII miss / false positive and category
-// miss as JSONL, for error analysis (look at dev rows, not test rows, when changing the detectors).
+// miss as JSONL, for error analysis (look at dev rows, not test rows, when changing the detectors);
+// --dev-only leaves out the test conversations of --only context, for choices made on dev.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,7 @@ const { values } = parseArgs({
   options: {
     only: { type: 'string' }, requests: { type: 'string', default: '200' },
     model: { type: 'string' }, device: { type: 'string', default: 'cpu' }, 'model-dir': { type: 'string' }, 'heads-dir': { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' },
-    errors: { type: 'string' },
+    errors: { type: 'string' }, 'dev-only': { type: 'boolean', default: false },
   },
 });
 const QUALITY = ['category', 'jailbreak', 'pii', 'chat', 'context', 'custom'];
@@ -207,7 +208,7 @@ async function context() {
   };
   if (!external) console.log('\ncontext: the test conversations leave out chatterbot-corpus (run scripts/train/prep_chat.py)');
   type Tally = { accepted: number; right: number; wrong: number; n: number };
-  for (const split of ['dev', 'test'] as const) {
+  for (const split of values['dev-only'] ? ['dev'] as const : ['dev', 'test'] as const) {
     const firsts = sets[split];
     const follow = followups[split];
     const shapes = ['follow-up', 'chain of follow-ups', 'follow-up after a change of subject', 'topic switch'] as const;

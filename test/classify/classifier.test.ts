@@ -215,6 +215,15 @@ test('an unclear prompt is read after the end of its conversation, however long;
   assert.deepEqual([changed.category.label, changed.category.in_context, changed.category.context_messages], ['biology', true, 1]);
   const short = await clf.analyze(followUp, { context: [question, 'Why did the Roman empire fall?'] });
   assert.deepEqual([short.category.label, short.category.in_context, short.category.context_messages], ['history', true, 1]);
+  // A few words are read in their conversation unless clear by themselves, even over the threshold;
+  // a longer prompt over the threshold is answered by itself.
+  const economics = ['How do interest rates affect inflation?'];
+  const why = await clf.analyze('Why?');
+  assert.ok(!why.category.below_threshold && why.category.confidence < 0.7 && why.tokens <= 6, JSON.stringify(why.category));
+  const whyInContext = (await clf.analyze('Why?', { context: economics })).category;
+  assert.deepEqual([whyInContext.label, whyInContext.in_context], ['economics', true]);
+  const longer = await clf.analyze('Could you rephrase that for a beginner?', { context: economics });
+  assert.deepEqual([longer.category.label, longer.category.below_threshold, longer.category.in_context, longer.timings_ms.context], ['other', false, undefined, undefined]);
 });
 
 test('input errors are typed', async () => {
@@ -319,6 +328,19 @@ test('neighbours belong to the category head: a jailbreak head with them, or a c
   writeFileSync(category, JSON.stringify({ ...JSON.parse(readFileSync(category, 'utf8')), neighbours }));
   const d = createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 });
   await assert.rejects(d.init(), (e: Error) => e.message === `${category}: head neighbours: mean has 0 values; the head's dim is 384`);
+});
+
+test('the conversation settings beside the heads are required and checked, by file', async () => {
+  const dir = defaultHeadsCopy('conversation');
+  const file = join(dir, 'conversation.json');
+  writeFileSync(file, JSON.stringify({ kind: 'conversation', clear_alone: 1.5, short_prompt_pieces: 6 }));
+  await assert.rejects(createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 }).init(), (e: Error) =>
+    e.message === `${file}: expected {"kind": "conversation", "clear_alone": 0..1, "short_prompt_pieces": 0 or more, ...}`);
+  writeFileSync(file, JSON.stringify({ kind: 'conversation', clear_alone: 0.7, short_prompt_pieces: '6' }));
+  await assert.rejects(createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 }).init(), (e: Error) => e.message.startsWith(`${file}: expected`));
+  rmSync(file);
+  await assert.rejects(createEncoderClassifier({ headsDir: dir, intraOpThreads: 1 }).init(), (e: Error) => e.message.includes(file) && /ENOENT/.test(e.message));
+  rmSync(dir, { recursive: true });
 });
 
 test('a category head whose word-piece vote is broken, or whose votes take more than all, is refused by file', async () => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { LinearHead, type LinearHeadJson } from '../../controlplane/classify/heads.ts';
+import { conversationSettingsOf, LinearHead, type LinearHeadJson } from '../../controlplane/classify/heads.ts';
 import { LexicalVote } from '../../controlplane/classify/lexical-vote.ts';
 import { mixVotes, NeighbourVote } from '../../controlplane/classify/neighbours.ts';
 import { headsDirOf, knownEncoders } from '../../controlplane/classify/paths.ts';
@@ -165,6 +165,17 @@ describe('custom-category defaults', () => {
       const dev = custom.meta.dev as Record<string, { false_claims: number }>;
       const allowed = Object.keys(dev).filter((t) => dev[t].false_claims <= 0.01).map(Number);
       assert.equal(custom.threshold, Math.min(...allowed), encoder);
+    }
+  });
+});
+
+describe('conversation settings', () => {
+  it('every encoder with heads has them, over the routing threshold', () => {
+    for (const encoder of knownEncoders()) {
+      const { clearAlone, shortPromptPieces } = conversationSettingsOf(join(headsDirOf(encoder), 'conversation.json'));
+      // Under the threshold a prompt is read in its conversation anyway; the bar only means something above it.
+      assert.ok(clearAlone > 0.5 && clearAlone < 1, `${encoder}: ${clearAlone}`);
+      assert.ok(shortPromptPieces >= 1 && shortPromptPieces <= 16, `${encoder}: ${shortPromptPieces}`);
     }
   });
 });
