@@ -31,7 +31,7 @@ export interface CategorySignal {
   readonly source: string;
   /** Short, bounded evidence kind such as "keyword" or "pattern" (never prompt text): it ends up in a header and a metric label. */
   readonly evidence?: string;
-  /** Read from the prompt together with the conversation's earlier user messages, the prompt alone being unclear. */
+  /** Read from the prompt together with the conversation's earlier user messages, the prompt alone being unclear or a few words not clear by themselves. */
   readonly in_context?: boolean;
   /** With `in_context`: how many of the newest earlier messages were read before the prompt. */
   readonly context_messages?: number;

@@ -59,7 +59,7 @@ export interface CategoryResult {
   below_threshold: boolean;
   /** "head" for the trained MMLU-Pro head, "custom" for an operator category matched by examples. */
   source: 'head' | 'custom';
-  /** Read with the conversation's earlier user messages: alone, the prompt was under the threshold. */
+  /** Read with the conversation's earlier user messages: alone, the prompt was under the threshold or a few words not clear by themselves. */
   in_context?: boolean;
   /** With `in_context`: how many of the newest earlier messages were read before the prompt. */
   context_messages?: number;
