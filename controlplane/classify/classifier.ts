@@ -108,11 +108,7 @@ interface State {
   tokenizer: WordPieceTokenizer;
   encoder: Encoder;
   category: LinearHead;
-  /**
-   * A short message sure of a subject by itself (`clearAlone`) ends how far back a follow-up is
-   * read, and a prompt of a few words that is not is read in its conversation: over the routing
-   * threshold, because a follow-up of no subject ("Why?") can read as one at 0.68.
-   */
+  /** This encoder's bars for reading a prompt in its conversation (its heads' conversation.json). */
   conversation: ConversationSettings;
   categoryVote: NeighbourVote | null;
   categoryLexical: LexicalVote | null;

@@ -384,8 +384,10 @@ export class CentroidSet {
 
 /**
  * How the category head's confidence is read in a conversation (docs/classification.md,
- * Conversations). Each encoder's head is calibrated its own way, so the bar is chosen per encoder on
- * dev conversations (scripts/eval/classify.ts --only context) and stored beside its heads.
+ * Conversations). The bar sits over the routing threshold, because a follow-up of no subject
+ * ("Why?") can read as one at 0.68; each encoder's head is calibrated its own way, so the bar is
+ * chosen per encoder on dev conversations (scripts/eval/classify.ts --only context --dev-only) and
+ * stored beside its heads.
  */
 export interface ConversationSettings {
   /** A short message at or over this confidence by itself has a subject of its own. */
