@@ -169,7 +169,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       fallbacks,
       ...(chosenModel.reasoning === undefined ? {} : { reasoning: { on: useReasoning, family: chosenModel.reasoning.family } }),
     });
-    const patch = reasoningPatch(chosenModel.reasoning, useReasoning);
+    const patch = reasoningPatch(chosenModel.reasoning, useReasoning, request.api);
     const headers: Record<string, string> = { [CATEGORY_HEADER]: category, [REASON_HEADER]: routeReason, [EXPLAIN_HEADER]: compactExplanation(explanation) };
     if (fallbacks.length > 0) headers[FALLBACKS_HEADER] = fallbacks.join(',');
     return {

@@ -1,5 +1,6 @@
-// Response shapes of the demo LLM for each API it speaks: OpenAI Chat Completions, OpenAI Completions
-// and (minimal) Anthropic Messages, each as one JSON body or as a list of server-sent events.
+// Response shapes of the demo LLM for each API it speaks: OpenAI Chat Completions, OpenAI Completions,
+// the OpenAI Responses API (text output only) and (minimal) Anthropic Messages, each as one JSON body
+// or as a list of server-sent events.
 
 import { isObject, typeName, type Obj } from '../controlplane/validate.ts';
 
@@ -51,24 +52,35 @@ function openaiStream(a: Answer, includeUsage: boolean, object: string, choices:
   return events;
 }
 
-/** The text of a message `content`: a string, or the text parts of a content array joined by "\n". */
+/**
+ * The text of a message `content`: a string, or the text parts of a content array joined by "\n"
+ * (`text` parts in Chat Completions and Anthropic Messages, `input_text` in the Responses API).
+ */
 function textOf(content: unknown): string | undefined {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return undefined;
   return content
-    .filter((part): part is Obj => isObject(part) && part.type === 'text' && typeof part.text === 'string')
+    .filter((part): part is Obj => isObject(part) && (part.type === 'text' || part.type === 'input_text') && typeof part.text === 'string')
     .map((part) => part.text as string)
     .join('\n');
+}
+
+function what(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return Array.isArray(value) && value.length === 0 ? 'an empty array' : typeName(value);
+}
+
+/** The text of the last user message of a conversation array (chat `messages`, Responses `input`). */
+function lastUserText(items: readonly unknown[]): string {
+  const last = [...items].reverse().find((m) => isObject(m) && m.role === 'user');
+  return (isObject(last) ? textOf(last.content) : undefined) ?? '';
 }
 
 /** The last user message of a `messages` array, shared by Chat Completions and Anthropic Messages. */
 function lastUserMessage(body: Obj): { prompt: string } | { problem: string } {
   const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0) {
-    return { problem: `messages: expected a non-empty array, got ${messages === undefined ? 'nothing' : typeName(messages)}` };
-  }
-  const last = [...messages].reverse().find((m) => isObject(m) && m.role === 'user');
-  return { prompt: (isObject(last) ? textOf(last.content) : undefined) ?? '' };
+  if (!Array.isArray(messages) || messages.length === 0) return { problem: `messages: expected a non-empty array, got ${what(messages)}` };
+  return { prompt: lastUserText(messages) };
 }
 
 const chat: DemoApi = {
@@ -98,7 +110,7 @@ const completions: DemoApi = {
     const prompt = body.prompt;
     if (typeof prompt === 'string') return { prompt };
     if (Array.isArray(prompt) && prompt.every((p) => typeof p === 'string')) return { prompt: prompt.join('\n') };
-    return { problem: `prompt: expected a string or an array of strings, got ${prompt === undefined ? 'nothing' : typeName(prompt)}` };
+    return { problem: `prompt: expected a string or an array of strings, got ${what(prompt)}` };
   },
   complete: (a) => ({
     id: a.id,
@@ -115,7 +127,8 @@ const completions: DemoApi = {
     ]),
 };
 
-function anthropicEvent(data: { type: string } & Obj): ServerSentEvent {
+/** An event named by its data's `type`, as Anthropic and the Responses API stream them. */
+function typedEvent(data: { type: string } & Obj): ServerSentEvent {
   return { event: data.type, data: JSON.stringify(data) };
 }
 
@@ -135,7 +148,7 @@ const messages: DemoApi = {
   }),
   // Anthropic streams always report usage (message_start and message_delta) and have no [DONE].
   stream: (a) => [
-    anthropicEvent({
+    typedEvent({
       type: 'message_start',
       message: {
         id: a.id,
@@ -148,12 +161,61 @@ const messages: DemoApi = {
         usage: { input_tokens: a.promptTokens, output_tokens: 0 },
       },
     }),
-    anthropicEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
-    ...a.pieces.map((text) => anthropicEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
-    anthropicEvent({ type: 'content_block_stop', index: 0 }),
-    anthropicEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: a.completionTokens } }),
-    anthropicEvent({ type: 'message_stop' }),
+    typedEvent({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+    ...a.pieces.map((text) => typedEvent({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
+    typedEvent({ type: 'content_block_stop', index: 0 }),
+    typedEvent({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: a.completionTokens } }),
+    typedEvent({ type: 'message_stop' }),
   ],
 };
 
-export const DEMO_APIS: readonly DemoApi[] = [chat, completions, messages];
+/** A Responses API response object; `usage` is null until the response is complete, as OpenAI streams it. */
+function responseObject(a: Answer, complete: boolean) {
+  return {
+    id: a.id,
+    object: 'response',
+    created_at: a.created,
+    status: complete ? 'completed' : 'in_progress',
+    model: a.model,
+    output: complete ? [outputMessage(a, true)] : [],
+    usage: complete ? { input_tokens: a.promptTokens, output_tokens: a.completionTokens, total_tokens: a.promptTokens + a.completionTokens } : null,
+  };
+}
+
+const outputText = (text: string) => ({ type: 'output_text', text, annotations: [] });
+
+function outputMessage(a: Answer, complete: boolean) {
+  return { id: messageIdOf(a), type: 'message', status: complete ? 'completed' : 'in_progress', role: 'assistant', content: complete ? [outputText(a.text)] : [] };
+}
+
+const messageIdOf = (a: Answer) => a.id.replace(/^resp_/, 'msg_');
+
+const responses: DemoApi = {
+  path: '/v1/responses',
+  idPrefix: 'resp_demo_',
+  promptOf: (body) => {
+    const input = body.input;
+    if (typeof input === 'string') return { prompt: input };
+    if (!Array.isArray(input) || input.length === 0) return { problem: `input: expected a string or a non-empty array of input items, got ${what(input)}` };
+    return { prompt: lastUserText(input) };
+  },
+  complete: (a) => responseObject(a, true),
+  // Responses streams are typed events, numbered in order; usage comes with response.completed and
+  // there is no [DONE].
+  stream: (a) => {
+    const part = { item_id: messageIdOf(a), output_index: 0, content_index: 0 };
+    const typed: ({ type: string } & Obj)[] = [
+      { type: 'response.created', response: responseObject(a, false) },
+      { type: 'response.output_item.added', output_index: 0, item: outputMessage(a, false) },
+      { type: 'response.content_part.added', ...part, part: outputText('') },
+      ...a.pieces.map((delta) => ({ type: 'response.output_text.delta', ...part, delta })),
+      { type: 'response.output_text.done', ...part, text: a.text },
+      { type: 'response.content_part.done', ...part, part: outputText(a.text) },
+      { type: 'response.output_item.done', output_index: 0, item: outputMessage(a, true) },
+      { type: 'response.completed', response: responseObject(a, true) },
+    ];
+    return typed.map((data, sequence_number) => typedEvent({ ...data, sequence_number }));
+  },
+};
+
+export const DEMO_APIS: readonly DemoApi[] = [chat, completions, responses, messages];

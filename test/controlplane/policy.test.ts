@@ -255,14 +255,41 @@ describe('fallbacks, reasoning and system prompt in the decision', () => {
   });
 
   it('has a patch per reasoning family, on and off', () => {
-    assert.deepEqual(reasoningPatch({ family: 'qwen3' }, true), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'deepseek' }, false), [{ op: 'set', path: ['chat_template_kwargs', 'thinking'], value: false, if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'openai', effort: 'medium' }, true), [{ op: 'set', path: ['reasoning_effort'], value: 'medium', if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'gpt-oss' }, true), [{ op: 'set', path: ['reasoning_effort'], value: 'high', if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'openai' }, false), []);
-    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, true), [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 4096 }, if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, false), []);
-    assert.deepEqual(reasoningPatch(undefined, true), []);
+    const chat = 'openai.chat';
+    assert.deepEqual(reasoningPatch({ family: 'qwen3' }, true, chat), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'deepseek' }, false, chat), [{ op: 'set', path: ['chat_template_kwargs', 'thinking'], value: false, if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'openai', effort: 'medium' }, true, chat), [{ op: 'set', path: ['reasoning_effort'], value: 'medium', if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'gpt-oss' }, true, chat), [{ op: 'set', path: ['reasoning_effort'], value: 'high', if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'openai' }, false, chat), []);
+    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, true, 'anthropic.messages'), [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 4096 }, if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, false, 'anthropic.messages'), []);
+    assert.deepEqual(reasoningPatch(undefined, true, chat), []);
+  });
+
+  it('writes the reasoning field of the request\'s API: Responses nests the effort, Completions has none', () => {
+    // OpenAI's Responses API refuses the Chat Completions field with a 400.
+    assert.deepEqual(reasoningPatch({ family: 'openai', effort: 'low' }, true, 'openai.responses'), [{ op: 'set', path: ['reasoning', 'effort'], value: 'low', if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'gpt-oss' }, true, 'openai.responses'), [{ op: 'set', path: ['reasoning', 'effort'], value: 'high', if_absent: true }]);
+    assert.deepEqual(reasoningPatch({ family: 'openai' }, false, 'openai.responses'), []);
+    assert.deepEqual(reasoningPatch({ family: 'qwen3' }, false, 'openai.responses'), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: false, if_absent: true }]);
+    for (const family of ['qwen3', 'deepseek', 'openai', 'gpt-oss', 'anthropic'] as const) {
+      for (const on of [true, false]) assert.deepEqual(reasoningPatch({ family }, on, 'openai.completions'), [], `${family} ${on}`);
+    }
+  });
+
+  it('takes the API from the route request', async () => {
+    const raw = policyConfig();
+    const [strong, ...rest] = raw.models as Record<string, unknown>[];
+    const config = validateConfig({ ...raw, models: [{ ...strong, reasoning: { family: 'openai', effort: 'medium' } }, ...rest] }, 't');
+    const engine = createDecisionEngine(config, fixed(math()));
+    const patchOf = async (api: string, path: string) => {
+      const o = await engine({ ...request(), api, path });
+      assert.equal(modelOf(o), 'strong');
+      return o.decision.action === 'route' ? o.decision.body_patch : undefined;
+    };
+    assert.deepEqual(await patchOf('openai.chat', '/v1/chat/completions'), [{ op: 'set', path: ['reasoning_effort'], value: 'medium', if_absent: true }]);
+    assert.deepEqual(await patchOf('openai.responses', '/v1/responses'), [{ op: 'set', path: ['reasoning', 'effort'], value: 'medium', if_absent: true }]);
+    assert.equal(await patchOf('openai.completions', '/v1/completions'), undefined);
   });
 });
 

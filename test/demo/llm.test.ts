@@ -126,6 +126,49 @@ describe('demo LLM serving several models', () => {
     assert.equal(text, plain.content[0].text);
   });
 
+  it('answers the Responses API, plain and streamed, from a string or the last user item', async () => {
+    const request = { model: 'math-model', instructions: 'Be brief.', input: [
+      { role: 'user', content: 'First question' },
+      { type: 'message', role: 'assistant', content: [{ type: 'output_text', text: 'An answer' }] },
+      { role: 'user', content: [{ type: 'input_text', text: 'What is 2 + 2?' }, { type: 'input_image', image_url: 'data:image/png;base64,AA' }] },
+    ] };
+    const plain = JSON.parse((await post(llm.port, '/v1/responses', request)).text);
+    assert.equal(plain.object, 'response');
+    assert.equal(plain.status, 'completed');
+    assert.equal(plain.model, 'math-model');
+    assert.match(plain.id, /^resp_demo_/);
+    assert.equal(plain.output.length, 1);
+    const [item] = plain.output;
+    assert.deepEqual([item.type, item.role, item.status, item.content[0].type], ['message', 'assistant', 'completed', 'output_text']);
+    assert.match(item.content[0].text, /^\[math-model\] .*What is 2 \+ 2\?/);
+    const { input_tokens, output_tokens, total_tokens } = plain.usage;
+    assert.ok(input_tokens > 0 && output_tokens > 0 && total_tokens === input_tokens + output_tokens);
+    const fromString = JSON.parse((await post(llm.port, '/v1/responses', { model: 'general', input: 'Say hi' })).text);
+    assert.match(fromString.output[0].content[0].text, /^\[general\] .*Say hi/);
+
+    const res = await post(llm.port, '/v1/responses', { ...request, stream: true });
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const streamed = events(res.text);
+    const data = streamed.map((e) => JSON.parse(e.data));
+    for (const [i, e] of streamed.entries()) {
+      assert.equal(data[i].type, e.event);
+      assert.equal(data[i].sequence_number, i);
+    }
+    const names = streamed.map((e) => e.event);
+    assert.deepEqual([...names.slice(0, 3), ...names.slice(-4)], [
+      'response.created', 'response.output_item.added', 'response.content_part.added',
+      'response.output_text.done', 'response.content_part.done', 'response.output_item.done', 'response.completed',
+    ]);
+    assert.equal(data[0].response.status, 'in_progress');
+    assert.equal(data[0].response.usage, null);
+    const text = data.filter((d) => d.type === 'response.output_text.delta').map((d) => d.delta).join('');
+    assert.equal(text, item.content[0].text);
+    const completed = data.at(-1).response;
+    assert.equal(completed.status, 'completed');
+    assert.deepEqual(completed.usage, plain.usage);
+    assert.equal(completed.output[0].content[0].text, text);
+  });
+
   it('echoes the exact request body bytes when asked', async () => {
     const raw = Buffer.from('{ "model":"general" ,\n "messages":[{"role":"user","content":"caf\u00e9 \\u00e9 😀"}],  "x":1.50 }  ', 'utf8');
     const res = await fetch(`http://127.0.0.1:${llm.port}/v1/chat/completions`, {
@@ -146,6 +189,13 @@ describe('demo LLM serving several models', () => {
     assert.deepEqual(JSON.parse(noMessages.text).error, { message: 'messages: expected a non-empty array, got nothing', type: 'invalid_request_error', code: 'invalid_request' });
     const badPrompt = await post(llm.port, '/v1/completions', { model: 'general', prompt: 3 });
     assert.equal(JSON.parse(badPrompt.text).error.message, 'prompt: expected a string or an array of strings, got integer');
+    const emptyMessages = await post(llm.port, '/v1/messages', { model: 'general', messages: [] });
+    assert.equal(JSON.parse(emptyMessages.text).error.message, 'messages: expected a non-empty array, got an empty array');
+    const badInput = await post(llm.port, '/v1/responses', { model: 'general', input: { text: 'hi' } });
+    assert.equal(badInput.status, 400);
+    assert.equal(JSON.parse(badInput.text).error.message, 'input: expected a string or a non-empty array of input items, got object');
+    const noInput = await post(llm.port, '/v1/responses', { model: 'general' });
+    assert.equal(JSON.parse(noInput.text).error.message, 'input: expected a string or a non-empty array of input items, got nothing');
     const wrongMethod = await fetch(`http://127.0.0.1:${llm.port}/v1/chat/completions`);
     assert.equal(wrongMethod.status, 405);
   });

@@ -42,6 +42,29 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.deepEqual((await post(stack().url, CHAT, own, { [ECHO_BODY_HEADER]: '1' })).json(), { ...JSON.parse(own), model: 'math-model' });
   });
 
+  it('routes the Responses and Completions APIs, writing only the reasoning field each has', async () => {
+    const responses = JSON.stringify({ model: 'auto', instructions: 'Be brief.', input: [{ role: 'user', content: [{ type: 'input_text', text: 'Solve the equation x^2 = 4' }] }] });
+    const routed = await post(stack().url, '/v1/responses', responses, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(routed.status, 200, routed.body.toString());
+    assert.equal(routed.headers.get(MODEL_HEADER), 'math-model');
+    assert.deepEqual(routed.json(), { ...JSON.parse(responses), model: 'math-model', chat_template_kwargs: { enable_thinking: true } });
+    // A stream gets no stream_options: the Responses API reports usage unasked and has no include_usage.
+    const streaming = JSON.stringify({ ...JSON.parse(responses), stream: true });
+    const received = await post(stack().url, '/v1/responses', streaming, { [ECHO_BODY_HEADER]: '1' });
+    assert.deepEqual(received.json(), { ...JSON.parse(streaming), model: 'math-model', chat_template_kwargs: { enable_thinking: true } });
+    // Answered by the demo LLM's Responses API, streamed, through Envoy.
+    const streamed = await post(stack().url, '/v1/responses', streaming);
+    assert.equal(streamed.status, 200, streamed.body.toString());
+    assert.match(streamed.body.toString(), /event: response\.completed\ndata: \{"type":"response\.completed","response":\{"id":"resp_demo_\d+","object":"response","created_at":\d+,"status":"completed","model":"math-model"/);
+    // A completion has no chat template: the model is rewritten and nothing else.
+    const completion = '{"model":"auto","prompt":"Solve the equation x^2 = 4","max_tokens":16}';
+    const rewritten = await post(stack().url, '/v1/completions', completion, { [ECHO_BODY_HEADER]: '1' });
+    assert.equal(rewritten.status, 200, rewritten.body.toString());
+    assert.equal(rewritten.headers.get('x-selected-model'), 'math-model');
+    assert.equal(rewritten.body.toString(), completion.replace('"auto"', '"math-model"'));
+    assert.match(rewritten.headers.get('x-switchyard-explain') ?? '', / think=on$/);
+  });
+
   it("inserts the category's system prompt before the client's messages", async () => {
     const body = JSON.stringify({ model: 'MoM', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Write a haiku about rain' }] });
     const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });

@@ -74,4 +74,15 @@ describe('token usage in Envoy', SUITE, () => {
     assert.equal(await promCounter(stack().adminUrl, 'switchyard_usage_read'), 4);
     assert.equal(await promCounter(stack().adminUrl, 'switchyard_usage_reports_failed'), 0);
   });
+
+  it('reports a Responses API stream from its response.completed event', async () => {
+    const before = (await usage()).totals;
+    const reply = await post(stack().url, '/v1/responses', JSON.stringify({ model: 'auto', stream: true, input: 'Write a python function that sorts a list' }));
+    assert.equal(reply.status, 200, reply.body.toString());
+    const completed = reply.body.toString().split('\n\n').find((e) => e.startsWith('event: response.completed\n'));
+    assert.ok(completed, reply.body.toString());
+    const { input_tokens, output_tokens } = JSON.parse(completed.slice(completed.indexOf('data: ') + 6)).response.usage;
+    const after = await reported(before, 1);
+    assert.deepEqual(delta(before, after), [1, input_tokens, output_tokens]);
+  });
 });
