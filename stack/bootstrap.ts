@@ -222,7 +222,11 @@ export function buildBootstrap(opts: BootstrapOptions): object {
   const bufferLimit = bufferLimitBytes(filterConfig.max_body_bytes ?? FILTER_DEFAULTS.max_body_bytes);
   const header = filterConfig.selected_model_header ?? FILTER_DEFAULTS.selected_model_header;
   const fallback = fallbackRoutes(opts, header, byName);
+  const controlPlane = filterConfig.cluster ?? FILTER_DEFAULTS.cluster;
   const routes = [
+    // The model list a client reads (chat UIs fill their model menu from it) has the trigger names
+    // and every configured model, which only the control plane knows; no LLM backend lists them.
+    { name: 'model-list', match: { path: '/v1/models', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: controlPlane } },
     // More specific than a model's own route, so first.
     ...fallback.routes,
     ...opts.models.map((m) => ({
@@ -279,7 +283,7 @@ export function buildBootstrap(opts: BootstrapOptions): object {
       clusters: [
         ...opts.models.map((m) => modelCluster(m, bufferLimit, opts.caBundlePath)),
         ...fallback.clusters,
-        staticCluster(filterConfig.cluster ?? FILTER_DEFAULTS.cluster, opts.controlPlanePort, ENVOY_DEFAULT_BUFFER),
+        staticCluster(controlPlane, opts.controlPlanePort, ENVOY_DEFAULT_BUFFER),
       ],
     },
   };

@@ -121,6 +121,9 @@ describe('config API', () => {
     assert.equal(res.body.version, 3);
     assert.equal(res.headers.get('etag'), '"3"');
     assert.deepEqual(await decide(cp.port, 'unrelated'), { model: 'math-model', category: 'none' });
+    // The model list clients read names the new trigger at once.
+    const listed = await call(cp.port, '/v1/models');
+    assert.deepEqual(listed.body.data.slice(0, 2).map((m: { id: string }) => m.id), ['auto', 'router']);
     const removed = await write(cp.port, 'PATCH', '/v1/config', { trigger_models: null });
     assert.equal(removed.status, 200, removed.text);
     const current = await call(cp.port, '/v1/config');

@@ -91,6 +91,19 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.match(alone.headers.get('x-switchyard-explain') ?? '', / by=default /);
   });
 
+  it('lists the trigger names and the configured models at GET /v1/models, from the control plane', async () => {
+    const res = await fetch(`${stack().url}/v1/models`);
+    assert.equal(res.status, 200);
+    const list = (await res.json()) as { object: string; data: { id: string; object: string; owned_by: string }[] };
+    assert.equal(list.object, 'list');
+    assert.deepEqual(list.data.map((m) => [m.id, m.owned_by]), [
+      ['auto', 'switchyard'], ['MoM', 'switchyard'], ['math-model', 'demo'], ['code-model', 'demo'], ['general', 'demo'],
+    ]);
+    // A client that picks a listed trigger name gets it routed.
+    const reply = await post(stack().url, CHAT, chatBody(list.data[1]!.id, 'Write a python function that reverses a list'));
+    assert.equal(reply.headers.get('x-selected-model'), 'code-model');
+  });
+
   it('passes an explicit model through byte-identical, to that model', async () => {
     const body = '{ "model" : "code-model", "messages": [ {"role":"user","content":"What is the derivative of x^3?  ✓"} ],\n "n": 1 }';
     const reply = await post(stack().url, CHAT, body, { [ECHO_BODY_HEADER]: '1' });

@@ -71,11 +71,18 @@ describe('filter config (EnvoyExtensionPolicy wasm[].config)', () => {
 describe('model routing', () => {
   const header = (config.selected_model_header as string | undefined) ?? 'x-selected-model';
 
-  it('HTTPRoutes: one rule per configured model on the selected-model header, plus a default', () => {
+  it('HTTPRoutes: one rule per configured model on the selected-model header, a default, and the model list', () => {
     const route = find(eg, 'HTTPRoute', 'switchyard-models');
     const routed: string[] = [];
     let defaults = 0;
+    let lists = 0;
     for (const r of route.spec.rules) {
+      if (r.matches[0].path.type === 'Exact') {
+        // The model list goes to the control plane, which knows the trigger names and the models.
+        assert.deepEqual([r.matches[0].path.value, r.matches[0].method, r.backendRefs[0].name, r.backendRefs[0].port], ['/v1/models', 'GET', 'switchyard-controlplane', 8080]);
+        lists++;
+        continue;
+      }
       const headers = r.matches.flatMap((m: { headers?: { name: string; value: string; type: string }[] }) => m.headers ?? []);
       if (headers.length === 0) { defaults++; continue; }
       for (const h of headers) {
@@ -88,6 +95,7 @@ describe('model routing', () => {
     }
     assert.deepEqual(routed.sort(), models);
     assert.equal(defaults, 1);
+    assert.equal(lists, 1);
   });
 
   it('AIGatewayRoute: matches the selected-model header for every model and overrides model names', () => {

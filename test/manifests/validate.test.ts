@@ -60,7 +60,7 @@ describe('kubectl-validate against the real CRDs', { skip }, () => {
     { name: 'wasm code type with no matching source (CEL)', from: 'envoy-gateway', kind: 'EnvoyExtensionPolicy',
       mutate: (o) => { o.spec.wasm[0].code.type = 'Image'; }, expect: /image|Image/ },
     { name: 'HTTPRoute header match with an unknown type', from: 'envoy-gateway', kind: 'HTTPRoute',
-      mutate: (o) => { o.spec.rules[0].matches[0].headers[0].type = 'Prefix'; }, expect: /type/ },
+      mutate: (o) => { o.spec.rules.find((r: K8sObject) => r.matches[0].headers).matches[0].headers[0].type = 'Prefix'; }, expect: /type/ },
     { name: 'Deployment containerPort given as a name', from: 'base', kind: 'Deployment',
       mutate: (o) => { o.spec.template.spec.containers[0].ports[0].containerPort = 'decision'; }, expect: /containerPort/ },
     { name: 'token limit per fortnight', from: 'ai-gateway', kind: 'BackendTrafficPolicy',

@@ -96,6 +96,7 @@ describe('egctl x translate (Envoy Gateway v1.6 translator)', { skip }, () => {
     let defaultBackend = '';
     for (const r of routes) {
       assert.ok(r.route?.cluster, `${r.name} has no upstream cluster: ${JSON.stringify(r).slice(0, 200)}`);
+      if (r.match.path === '/v1/models') continue;
       assert.equal(r.route.timeout, '300s');
       const hs = r.match.headers ?? [];
       if (hs.length === 0) { defaultBackend = ipOf(r.route.cluster); continue; }
@@ -105,6 +106,18 @@ describe('egctl x translate (Envoy Gateway v1.6 translator)', { skip }, () => {
     }
     assert.deepEqual(seen, { 'math-model': clusterIPs['math-model'], 'code-model': clusterIPs['code-model'], general: clusterIPs.general });
     assert.equal(defaultBackend, clusterIPs.general);
+  });
+
+  it('sends GET /v1/models, and only it, to the control plane\'s decision port, ahead of the model routes', () => {
+    const { routes, endpoints } = xds();
+    const at = routes.findIndex((r: J) => r.match.path === '/v1/models');
+    assert.ok(at >= 0, `no /v1/models route: ${JSON.stringify(routes.map((r: J) => r.match))}`);
+    const r = routes[at];
+    assert.deepEqual(r.match.headers, [{ name: ':method', stringMatch: { exact: 'GET' } }]);
+    const endpoint = endpoints.find((e: J) => e.clusterName === r.route.cluster)?.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress;
+    assert.deepEqual([endpoint?.address, endpoint?.portValue], [clusterIPs['switchyard-controlplane'], 8080]);
+    assert.equal(r.route.timeout, '10s');
+    assert.ok(routes.slice(0, at).every((x: J) => x.match.path === '/v1/models'), 'Envoy tries routes in order: the model routes would catch it first');
   });
 
   it('patches allow_on_headers_stop_iteration into the filter Envoy Gateway generates for the policy', () => {

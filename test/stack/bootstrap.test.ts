@@ -54,17 +54,26 @@ describe('buildBootstrap', () => {
     assert.deepEqual(
       r.map((x: Json) => [x.match.headers?.[0].name, x.match.headers?.[0].string_match.exact, x.route.cluster]),
       [
+        [':method', 'GET', 'switchyard_controlplane'],
         ['x-selected-model', 'math-model', 'model_math-model'],
         ['x-selected-model', 'general', 'model_general'],
         [undefined, undefined, 'model_general'],
       ],
     );
-    for (const x of r) assert.equal(x.route.timeout, '0s', 'streamed answers are not cut off');
+    for (const x of r.slice(1)) assert.equal(x.route.timeout, '0s', 'streamed answers are not cut off');
+  });
+
+  it('sends GET /v1/models, and nothing else, to the control plane, on the filter\'s cluster', () => {
+    const [list] = routes(buildBootstrap(base));
+    assert.deepEqual(list.match, { path: '/v1/models', headers: [{ name: ':method', string_match: { exact: 'GET' } }] });
+    const renamed = buildBootstrap({ ...base, filter: { wasmPath: 'w', config: { cluster: 'decisions' } } }) as Json;
+    assert.equal(routes(renamed)[0].route.cluster, 'decisions');
+    assert.ok(cluster(renamed, 'decisions'));
   });
 
   it('follows a renamed selected-model header', () => {
     const b = buildBootstrap({ ...base, filter: { wasmPath: 'w', config: { selected_model_header: 'x-model' } } });
-    assert.equal(routes(b)[0].match.headers[0].name, 'x-model');
+    assert.equal(routes(b)[1].match.headers[0].name, 'x-model');
   });
 
   it('points demo clusters and the control plane cluster at loopback ports', () => {
