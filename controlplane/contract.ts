@@ -19,7 +19,26 @@ export interface RouteRequest {
   readonly context?: readonly string[];
   readonly stream: boolean;
   readonly headers: Readonly<Record<string, string>>;
+  /** The request's length and sampling settings and its tool choice, as the filter read them. */
+  readonly params?: RequestParams;
 }
+
+/**
+ * Top-level settings of the client's request that a body edit must respect (Anthropic thinking
+ * refuses a temperature other than 1, for one). Absent members were not set, or not as a number
+ * (`tool_choice`: the string, or the object's `type`).
+ */
+export interface RequestParams {
+  readonly max_tokens?: number;
+  readonly max_completion_tokens?: number;
+  readonly max_output_tokens?: number;
+  readonly temperature?: number;
+  readonly top_p?: number;
+  readonly top_k?: number;
+  readonly tool_choice?: string;
+}
+
+const NUMERIC_PARAMS = ['max_tokens', 'max_completion_tokens', 'max_output_tokens', 'temperature', 'top_p', 'top_k'] as const;
 
 export interface RouteDecision {
   readonly version: typeof CONTRACT_VERSION;
@@ -84,6 +103,7 @@ export function parseRouteRequest(body: unknown): RouteRequest {
   const context = readStringList(body, 'context', '', issues, { required: false });
   const stream = readBoolean(body, 'stream', '', issues, { required: true });
   const headers = readHeaders(body.headers, issues);
+  const params = readParams(body.params, issues);
   if (!issues.empty) throw new RouteRequestError(issues.list.join('; '), 'invalid_request');
 
   return {
@@ -96,7 +116,28 @@ export function parseRouteRequest(body: unknown): RouteRequest {
     ...(context === undefined ? {} : { context }),
     stream: stream as boolean,
     headers,
+    ...(params === undefined ? {} : { params }),
   };
+}
+
+/** The `params` object: its known members type-checked, others ignored as the contract requires. */
+function readParams(value: unknown, issues: Issues): RequestParams | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) {
+    issues.add('params', `expected an object, got ${typeName(value)}`);
+    return undefined;
+  }
+  const params: Record<string, number | string> = {};
+  for (const key of NUMERIC_PARAMS) {
+    const v = value[key];
+    if (v === undefined) continue;
+    // Any JSON number, even one too large for a double: the filter copies numbers as written.
+    if (typeof v === 'number') params[key] = v;
+    else issues.add(`params.${key}`, `expected a number, got ${typeName(v)}`);
+  }
+  const toolChoice = readString(value, 'tool_choice', 'params', issues, { required: false });
+  if (toolChoice !== undefined) params.tool_choice = toolChoice;
+  return params;
 }
 
 /** The `headers` object of a route request: string values only; names as given. */

@@ -6,7 +6,7 @@ import type { Strategy, TenantOverride } from './config/policy.ts';
 import { NO_CATEGORY, type CategoryConfig, type Config, type ModelConfig } from './config/schema.ts';
 import { CONTRACT_VERSION, type Decision, type RouteRequest } from './contract.ts';
 import { compactExplanation, type ConsideredModel, type Explanation } from './policy/explanation.ts';
-import { reasoningPatch } from './policy/reasoning.ts';
+import { reasoningEdit } from './policy/reasoning.ts';
 import { pickBest, pickCheapestWithinMargin, type Candidate } from './policy/strategies.ts';
 import { EVIDENCE_EXAMPLES, type CategorySignal, type Classifier, type Signals } from './signals.ts';
 
@@ -160,6 +160,7 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
     const decidedBy = routeReason !== reason || !strategyUsed || reason === REASON_JAILBREAK ? routeReason : `${reason};${policy.strategy}`;
     const chosenModel = models.get(choice) as ModelConfig;
     const fallbacks = fallbacksFor(choice, eligible, resortEligible, models, useReasoning);
+    const { patch, heldBack } = reasoningEdit(chosenModel.reasoning, useReasoning, request);
     const explanation = explain({
       category,
       decided_by: decidedBy,
@@ -167,9 +168,10 @@ export function createDecisionEngine(config: Config, classifier: Classifier): De
       candidates: considered,
       chosen: choice,
       fallbacks,
-      ...(chosenModel.reasoning === undefined ? {} : { reasoning: { on: useReasoning, family: chosenModel.reasoning.family } }),
+      ...(chosenModel.reasoning === undefined
+        ? {}
+        : { reasoning: { on: useReasoning && heldBack === undefined, family: chosenModel.reasoning.family, ...(heldBack === undefined ? {} : { held_back: heldBack }) } }),
     });
-    const patch = reasoningPatch(chosenModel.reasoning, useReasoning, request.api);
     const headers: Record<string, string> = { [CATEGORY_HEADER]: category, [REASON_HEADER]: routeReason, [EXPLAIN_HEADER]: compactExplanation(explanation) };
     if (fallbacks.length > 0) headers[FALLBACKS_HEADER] = fallbacks.join(',');
     return {

@@ -31,7 +31,8 @@ export interface Explanation {
   readonly candidates: readonly ConsideredModel[];
   readonly chosen?: string;
   readonly fallbacks: readonly string[];
-  readonly reasoning?: { readonly on: boolean; readonly family?: string };
+  /** `held_back`: why reasoning the category asked for is off (the API, or the request setting that forbids it). */
+  readonly reasoning?: { readonly on: boolean; readonly family?: string; readonly held_back?: string };
   /** Milliseconds per classification stage (rules, tokenize, encode, category, jailbreak, pii) and for the whole classification (classify). */
   readonly timings_ms?: Readonly<Record<string, number>>;
 }
@@ -55,7 +56,7 @@ export function compactExplanation(e: Explanation): string {
     ...(e.signals.pii_earlier === undefined ? [] : [`pii_earlier=${e.signals.pii_earlier.join(',')}`]),
     ...(e.signals.jailbreak === undefined ? [] : [`jb=${e.signals.jailbreak.score.toFixed(2)}`]),
     ...(e.signals.jailbreak?.earlier_score === undefined ? [] : [`jb_earlier=${e.signals.jailbreak.earlier_score.toFixed(2)}`]),
-    ...(e.reasoning === undefined ? [] : [`think=${e.reasoning.on ? 'on' : 'off'}`]),
+    ...(e.reasoning === undefined ? [] : [`think=${e.reasoning.on ? 'on' : 'off'}${e.reasoning.held_back === undefined ? '' : `:${e.reasoning.held_back}`}`]),
   ];
   let text = parts.join(' ').replace(/[^\x20-\x7e]/g, '?');
   if (text.length > MAX_EXPLAIN_BYTES) text = `${text.slice(0, MAX_EXPLAIN_BYTES - 3)}...`;

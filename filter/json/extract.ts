@@ -218,6 +218,7 @@ export function writeDecisionRequest(w: ByteWriter, body: RequestFields, api: i3
   if (contextBytes > 0) conversation.writeContext(w, contextBytes);
   w.ascii(",\"stream\":");
   w.ascii(body.stream() ? "true" : "false");
+  writeParams(w, body);
 
   if (headerNames.length > 0) {
     w.ascii(",\"headers\":{");
@@ -230,4 +231,40 @@ export function writeDecisionRequest(w: ByteWriter, body: RequestFields, api: i3
     w.byte(0x7d);
   }
   w.byte(0x7d);
+}
+
+// The request's length and sampling settings and its tool choice, as `params`: numbers as written,
+// `tool_choice` as its string or its object's `type`; other values are left out, and so is `params`
+// when nothing is left. The policy needs them to switch reasoning on without making the request one
+// the provider refuses (Anthropic thinking takes no temperature but 1, nor a forced tool).
+function writeParams(w: ByteWriter, body: RequestFields): void {
+  let count = 0;
+  for (let f = Field.FirstParam; f <= Field.ToolChoice; f++) {
+    if (!body.has(f)) continue;
+    let start = body.starts[f];
+    let end = body.ends[f];
+    if (f == Field.ToolChoice) {
+      if (firstByte(start) == 0x7b) {
+        const m = new ObjectReader(start, end);
+        end = 0;
+        while (m.next()) {
+          if (m.keyIs("type") && isString(m.valueStart, m.valueEnd)) {
+            start = m.valueStart;
+            end = m.valueEnd;
+          }
+        }
+        if (end == 0) continue;
+      } else if (!isString(start, end)) {
+        continue;
+      }
+    } else {
+      const b = firstByte(start);
+      if (b != 0x2d && (b < 0x30 || b > 0x39)) continue;
+    }
+    w.ascii(count++ == 0 ? ",\"params\":{\"" : ",\"");
+    w.ascii(RequestFields.nameOf(f));
+    w.ascii("\":");
+    w.bytes(start, end - start);
+  }
+  if (count > 0) w.byte(0x7d);
 }

@@ -12,15 +12,24 @@ export namespace Field {
   export const Input = 5;
   export const Prompt = 6;
   export const StreamOptions = 7;
+  // Sent to the control plane as `params` (extract.ts): what the policy's body edits must respect.
+  export const FirstParam = 8;
+  export const ToolChoice = 14;
 }
-const FIELD_NAMES: StaticArray<string> = ["model", "stream", "messages", "system", "instructions", "input", "prompt", "stream_options"];
+const FIELD_NAMES: StaticArray<string> = ["model", "stream", "messages", "system", "instructions", "input", "prompt", "stream_options",
+  "max_tokens", "max_completion_tokens", "max_output_tokens", "temperature", "top_p", "top_k", "tool_choice"];
 
 export class RequestFields {
-  starts: StaticArray<usize> = new StaticArray<usize>(8);
-  ends: StaticArray<usize> = new StaticArray<usize>(8);
+  starts: StaticArray<usize> = new StaticArray<usize>(FIELD_NAMES.length);
+  ends: StaticArray<usize> = new StaticArray<usize>(FIELD_NAMES.length);
   modelEscaped: bool = false;
   // Address of the top-level object's opening brace.
   objectStart: usize = 0;
+
+  // The member name of a field.
+  static nameOf(field: i32): string {
+    return FIELD_NAMES[field];
+  }
 
   has(field: i32): bool {
     return this.ends[field] != 0;

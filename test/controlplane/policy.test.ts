@@ -10,7 +10,7 @@ import { ConfigError, validateConfig } from '../../controlplane/config/schema.ts
 import type { RouteRequest } from '../../controlplane/contract.ts';
 import { createDecisionEngine, type Outcome } from '../../controlplane/decide.ts';
 import { compactExplanation } from '../../controlplane/policy/explanation.ts';
-import { reasoningPatch } from '../../controlplane/policy/reasoning.ts';
+import { reasoningEdit } from '../../controlplane/policy/reasoning.ts';
 import { startControlPlane, type ControlPlane } from '../../controlplane/server.ts';
 import type { Classifier, Signals } from '../../controlplane/signals.ts';
 
@@ -254,27 +254,66 @@ describe('fallbacks, reasoning and system prompt in the decision', () => {
     assert.deepEqual(chat.decision.action === 'route' && chat.decision.body_patch, [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: false, if_absent: true }]);
   });
 
+  const chat = { api: 'openai.chat' };
+  const patchOf = (reasoning: Parameters<typeof reasoningEdit>[0], on: boolean, request: Parameters<typeof reasoningEdit>[2] = chat) =>
+    reasoningEdit(reasoning, on, request).patch;
+
   it('has a patch per reasoning family, on and off', () => {
-    const chat = 'openai.chat';
-    assert.deepEqual(reasoningPatch({ family: 'qwen3' }, true, chat), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'deepseek' }, false, chat), [{ op: 'set', path: ['chat_template_kwargs', 'thinking'], value: false, if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'openai', effort: 'medium' }, true, chat), [{ op: 'set', path: ['reasoning_effort'], value: 'medium', if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'gpt-oss' }, true, chat), [{ op: 'set', path: ['reasoning_effort'], value: 'high', if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'openai' }, false, chat), []);
-    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, true, 'anthropic.messages'), [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 4096 }, if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'anthropic' }, false, 'anthropic.messages'), []);
-    assert.deepEqual(reasoningPatch(undefined, true, chat), []);
+    assert.deepEqual(patchOf({ family: 'qwen3' }, true), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'deepseek' }, false), [{ op: 'set', path: ['chat_template_kwargs', 'thinking'], value: false, if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'openai', effort: 'medium' }, true), [{ op: 'set', path: ['reasoning_effort'], value: 'medium', if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'gpt-oss' }, true), [{ op: 'set', path: ['reasoning_effort'], value: 'high', if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'openai' }, false), []);
+    assert.deepEqual(patchOf({ family: 'anthropic' }, true, { api: 'anthropic.messages' }), [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 4096 }, if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'anthropic' }, false, { api: 'anthropic.messages' }), []);
+    assert.deepEqual(reasoningEdit(undefined, true, chat), { patch: [] });
   });
 
   it('writes the reasoning field of the request\'s API: Responses nests the effort, Completions has none', () => {
     // OpenAI's Responses API refuses the Chat Completions field with a 400.
-    assert.deepEqual(reasoningPatch({ family: 'openai', effort: 'low' }, true, 'openai.responses'), [{ op: 'set', path: ['reasoning', 'effort'], value: 'low', if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'gpt-oss' }, true, 'openai.responses'), [{ op: 'set', path: ['reasoning', 'effort'], value: 'high', if_absent: true }]);
-    assert.deepEqual(reasoningPatch({ family: 'openai' }, false, 'openai.responses'), []);
-    assert.deepEqual(reasoningPatch({ family: 'qwen3' }, false, 'openai.responses'), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: false, if_absent: true }]);
+    const responses = { api: 'openai.responses' };
+    assert.deepEqual(patchOf({ family: 'openai', effort: 'low' }, true, responses), [{ op: 'set', path: ['reasoning', 'effort'], value: 'low', if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'gpt-oss' }, true, responses), [{ op: 'set', path: ['reasoning', 'effort'], value: 'high', if_absent: true }]);
+    assert.deepEqual(patchOf({ family: 'openai' }, false, responses), []);
+    assert.deepEqual(patchOf({ family: 'qwen3' }, false, responses), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: false, if_absent: true }]);
     for (const family of ['qwen3', 'deepseek', 'openai', 'gpt-oss', 'anthropic'] as const) {
-      for (const on of [true, false]) assert.deepEqual(reasoningPatch({ family }, on, 'openai.completions'), [], `${family} ${on}`);
+      assert.deepEqual(reasoningEdit({ family }, true, { api: 'openai.completions' }), { patch: [], heldBack: 'completions' }, family);
+      assert.deepEqual(reasoningEdit({ family }, false, { api: 'openai.completions' }), { patch: [] }, family);
     }
+  });
+
+  it('holds Anthropic thinking back where the provider would refuse the request, and keeps its budget under max_tokens', () => {
+    const claude = { family: 'anthropic', budget_tokens: 8000 } as const;
+    const edit = (params: Record<string, number | string>) => reasoningEdit(claude, true, { api: 'anthropic.messages', params });
+    const thinking = (budget: number) => ({ patch: [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: budget }, if_absent: true }] });
+    assert.deepEqual(edit({ max_tokens: 16000, temperature: 1, top_p: 0.95, tool_choice: 'auto' }), thinking(8000));
+    assert.deepEqual(edit({ max_tokens: 4096 }), thinking(4095));
+    assert.deepEqual(edit({ max_completion_tokens: 2048, tool_choice: 'none' }), thinking(2047));
+    assert.deepEqual(edit({ max_output_tokens: 1025 }), thinking(1024));
+    assert.deepEqual(edit({ max_tokens: 1024 }), { patch: [], heldBack: 'max_tokens' });
+    assert.deepEqual(edit({ max_tokens: 16000, temperature: 0.2 }), { patch: [], heldBack: 'temperature' });
+    assert.deepEqual(edit({ max_tokens: 16000, temperature: 0 }), { patch: [], heldBack: 'temperature' });
+    assert.deepEqual(edit({ max_tokens: 16000, top_k: 40 }), { patch: [], heldBack: 'top_k' });
+    assert.deepEqual(edit({ max_tokens: 16000, top_p: 0.9 }), { patch: [], heldBack: 'top_p' });
+    for (const forced of ['any', 'tool', 'required', 'function']) assert.deepEqual(edit({ max_tokens: 16000, tool_choice: forced }), { patch: [], heldBack: 'tool_choice' }, forced);
+    // Off needs no field, so nothing is held back; other families take no notice of these settings.
+    assert.deepEqual(reasoningEdit(claude, false, { api: 'anthropic.messages', params: { temperature: 0.2 } }), { patch: [] });
+    assert.deepEqual(patchOf({ family: 'qwen3' }, true, { api: 'openai.chat', params: { temperature: 0.2, max_tokens: 10 } }), [{ op: 'set', path: ['chat_template_kwargs', 'enable_thinking'], value: true, if_absent: true }]);
+  });
+
+  it('says why reasoning the category asked for was held back, and adds no field', async () => {
+    const engine = createDecisionEngine(validateConfig(policyConfig(), 't'), fixed(math()));
+    const anthropic = (params: Record<string, number | string>) => engine({ ...request(), api: 'anthropic.messages', path: '/v1/messages', params });
+    const held = await anthropic({ max_tokens: 8000, temperature: 0.3 });
+    assert.equal(modelOf(held), 'strong');
+    assert.ok(held.decision.action === 'route');
+    assert.equal(held.decision.body_patch, undefined);
+    assert.deepEqual(held.explanation?.reasoning, { on: false, family: 'anthropic', held_back: 'temperature' });
+    assert.match(held.decision.explanation ?? '', / think=off:temperature$/);
+    const on = await anthropic({ max_tokens: 8000 });
+    assert.ok(on.decision.action === 'route');
+    assert.deepEqual(on.decision.body_patch, [{ op: 'set', path: ['thinking'], value: { type: 'enabled', budget_tokens: 2048 }, if_absent: true }]);
+    assert.match(on.decision.explanation ?? '', / think=on$/);
   });
 
   it('takes the API from the route request', async () => {

@@ -113,6 +113,16 @@ describe('control plane API', () => {
         'system: expected a string, got null; prompt: expected a string, got integer; context: expected an array of strings, got string; stream: expected a boolean, got string; headers.traceparent: expected a string, got integer',
       );
     });
+    it('params of the wrong types; unknown params ignored', async () => {
+      assertError(await route(cp.port, { ...GUIDE_REQUEST, params: [1] }), 400, 'invalid_request', 'params: expected an object, got array');
+      assertError(
+        await route(cp.port, { ...GUIDE_REQUEST, params: { temperature: '0.2', max_tokens: null, tool_choice: { type: 'any' }, seed: 'x' } }),
+        400,
+        'invalid_request',
+        'params.max_tokens: expected a number, got null; params.temperature: expected a number, got string; params.tool_choice: expected a string, got object',
+      );
+      assert.equal((await route(cp.port, { ...GUIDE_REQUEST, params: { top_k: 40, seed: 'x' } })).status, 200);
+    });
     it('headers not an object', async () => {
       assertError(await route(cp.port, { ...GUIDE_REQUEST, headers: ['a'] }), 400, 'invalid_request', 'headers: expected an object of strings, got array');
     });

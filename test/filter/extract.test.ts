@@ -171,6 +171,7 @@ const badBodies: [string, string][] = [
   ["trailing garbage", '{"model":"auto"} x'],
   ["two documents", '{"model":"auto"}{}'],
   ["duplicate model", '{"model":"gpt-4o","model":"auto"}'],
+  ["duplicate temperature (params)", '{"model":"auto","temperature":0.2,"temperature":1,"messages":[]}'],
   ["raw control character", '{"model":"auto","x":"a\u0001b"}'],
   ["bad escape", '{"model":"auto","x":"\\q"}'],
   ["short unicode escape", '{"model":"auto","x":"\\u12"}'],
@@ -215,4 +216,27 @@ test("a large body is handled in one pass", async () => {
   const big = "y".repeat(4 * 1024 * 1024);
   const req = decisionRequest(host, chat("auto", [{ role: "system", content: "s" }, { role: "user", content: big }]));
   assert.equal((req.prompt as string).length, big.length);
+});
+
+test("params: length and sampling numbers as written, tool_choice as its string or its object's type", async () => {
+  const host = await loadHost();
+  const chatReq = decisionRequest(host, JSON.stringify({
+    model: "auto", messages: [{ role: "user", content: "q" }], temperature: 0.2, top_p: 1, max_completion_tokens: 2048, tool_choice: "required", seed: 7, n: 1,
+  }));
+  assert.deepEqual(chatReq.params, { max_completion_tokens: 2048, temperature: 0.2, top_p: 1, tool_choice: "required" });
+  const anthropic = decisionRequest(host, '{"model":"auto","max_tokens":1024,"top_k":-1,"temperature":1.0e0,"tool_choice":{"disable_parallel_tool_use":true,"type":"any"},"messages":[{"role":"user","content":"q"}]}', "/v1/messages");
+  assert.deepEqual(anthropic.params, { max_tokens: 1024, temperature: 1, top_k: -1, tool_choice: "any" });
+  const responses = decisionRequest(host, JSON.stringify({ model: "auto", input: "q", max_output_tokens: 300, tool_choice: { type: "function", name: "f" } }), "/v1/responses");
+  assert.deepEqual(responses.params, { max_output_tokens: 300, tool_choice: "function" });
+});
+
+test("params: values of other types are left out, and so is params when none is left", async () => {
+  const host = await loadHost();
+  const odd = decisionRequest(host, JSON.stringify({
+    model: "auto", messages: [{ role: "user", content: "q" }], temperature: "0.2", max_tokens: null, top_p: [1], tool_choice: { name: "f" }, top_k: true,
+  }));
+  assert.equal("params" in odd, false);
+  assert.equal("params" in decisionRequest(host, chat("auto", [{ role: "user", content: "q" }])), false);
+  const kept = decisionRequest(host, JSON.stringify({ model: "auto", messages: [{ role: "user", content: "q" }], temperature: "hot", top_k: 40, tool_choice: 3 }));
+  assert.deepEqual(kept.params, { top_k: 40 });
 });

@@ -15,17 +15,18 @@ export const SUITE = { timeout: 300_000 };
 export { ECHO_BODY_HEADER, MODEL_HEADER } from '../../demo/llm.ts';
 
 /**
- * Registers before/after hooks in the current suite and returns a getter for its stack. The getter
- * (not the stack itself) is returned because the stack only exists once `before` has run.
+ * Registers before/after hooks in the current suite and returns a getter for its stack (the default
+ * routing config unless `configPath` names another). The getter (not the stack itself) is returned
+ * because the stack only exists once `before` has run.
  */
-export function useStack(filter: FilterConfig = {}): () => Stack {
+export function useStack(filter: FilterConfig = {}, configPath?: string): () => Stack {
   let stack: Stack | undefined;
   const start = async () => {
     // No-ops when npm test has prepared them; lets a single file run on its own too.
     const wasmPath = ensureFilterBuilt();
     const envoyPath = ensureEnvoy();
     // One worker thread: the tests are sequential, and each worker would compile its own wasm VM.
-    stack = await startStack({ envoyPath, wasmPath, filter, concurrency: 1 });
+    stack = await startStack({ envoyPath, wasmPath, filter, concurrency: 1, ...(configPath === undefined ? {} : { configPath }) });
   };
   before(start, { timeout: START_TIMEOUT_MS });
   after(() => stack?.close(), { timeout: START_TIMEOUT_MS });
