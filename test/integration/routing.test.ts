@@ -62,7 +62,7 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.equal(rewritten.status, 200, rewritten.body.toString());
     assert.equal(rewritten.headers.get('x-selected-model'), 'math-model');
     assert.equal(rewritten.body.toString(), completion.replace('"auto"', '"math-model"'));
-    assert.match(rewritten.headers.get('x-switchyard-explain') ?? '', / think=on$/);
+    assert.match(rewritten.headers.get('x-switchyard-explain') ?? '', / think=off:completions$/);
   });
 
   it("inserts the category's system prompt before the client's messages", async () => {
