@@ -248,13 +248,23 @@ function addDecisionRoutes(app: Express, { live, metrics, logger, tracing, requi
   app.use(createExplainRouter({ live, before: [limit, requireReady, body] }));
 
   const createdAt = Math.floor(Date.now() / 1000);
-  app.get('/v1/models', (_req, res) => {
+  const modelList = () => {
     const { config } = live.current();
     const triggers = config.trigger_models.map((id) => ({ id, object: 'model', owned_by: 'switchyard', created: createdAt }));
     const models = config.models.map((m) => ({ id: m.name, object: 'model', owned_by: m.backend.type, created: createdAt }));
-    res.json({ object: 'list', data: [...triggers, ...models] });
+    return [...triggers, ...models];
+  };
+  app.get('/v1/models', (_req, res) => {
+    res.json({ object: 'list', data: modelList() });
   });
-  app.all('/v1/models', methodNotAllowed(['GET']));
+  // What OpenAI SDKs' models.retrieve asks; ids may hold slashes ("org/model").
+  app.get('/v1/models/*id', (req, res) => {
+    const id = (req.params as { id: string[] }).id.join('/');
+    const model = modelList().find((m) => m.id === id);
+    if (model === undefined) sendError(res, 404, `model ${JSON.stringify(id)} is neither a trigger name nor a configured model (GET /v1/models lists them)`, 'model_not_found');
+    else res.json(model);
+  });
+  app.all(['/v1/models', '/v1/models/*id'], methodNotAllowed(['GET']));
 
   const model = encoder();
   if (model !== undefined) {

@@ -224,9 +224,9 @@ export function buildBootstrap(opts: BootstrapOptions): object {
   const fallback = fallbackRoutes(opts, header, byName);
   const controlPlane = filterConfig.cluster ?? FILTER_DEFAULTS.cluster;
   const routes = [
-    // The model list a client reads (chat UIs fill their model menu from it) has the trigger names
-    // and every configured model, which only the control plane knows; no LLM backend lists them.
-    { name: 'model-list', match: { path: '/v1/models', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: controlPlane } },
+    // The model list a client reads (chat UIs fill their model menu from it), and one model by id,
+    // hold the trigger names and every configured model, which only the control plane knows.
+    { name: 'model-list', match: { path_separated_prefix: '/v1/models', headers: [{ name: ':method', string_match: { exact: 'GET' } }] }, route: { cluster: controlPlane } },
     // More specific than a model's own route, so first.
     ...fallback.routes,
     ...opts.models.map((m) => ({

@@ -176,6 +176,16 @@ describe('control plane API', () => {
     }
   });
 
+  it('answers one model by id, as OpenAI SDKs retrieve it, and 404 for another', async () => {
+    const list = (await call(cp.port, '/v1/models')).body.data;
+    assert.deepEqual((await call(cp.port, '/v1/models/MoM')).body, list[1]);
+    assert.deepEqual((await call(cp.port, '/v1/models/code-model')).body, list[3]);
+    assertError(await call(cp.port, '/v1/models/org%2Fmodel'), 404, 'model_not_found',
+      'model "org/model" is neither a trigger name nor a configured model (GET /v1/models lists them)');
+    assertError(await call(cp.port, '/v1/models/org/gpt-4o'), 404, 'model_not_found', /^model "org\/gpt-4o" /);
+    assert.equal((await call(cp.port, '/v1/models/auto', { method: 'DELETE' })).status, 405);
+  });
+
   it('reports health and readiness', async () => {
     assert.deepEqual((await call(cp.port, '/healthz')).body, { status: 'ok' });
     assert.deepEqual((await call(cp.port, '/readyz')).body, { status: 'ready', classifier: { encoder: true, provider: 'cpu', model: 'all-minilm-l6-v2-q-3-tuned', custom_categories: [] } });

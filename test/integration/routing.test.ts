@@ -91,7 +91,7 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.match(alone.headers.get('x-switchyard-explain') ?? '', / by=default /);
   });
 
-  it('lists the trigger names and the configured models at GET /v1/models, from the control plane', async () => {
+  it('lists the trigger names and the configured models at GET /v1/models, and each at /v1/models/<id>, from the control plane', async () => {
     const res = await fetch(`${stack().url}/v1/models`);
     assert.equal(res.status, 200);
     const list = (await res.json()) as { object: string; data: { id: string; object: string; owned_by: string }[] };
@@ -99,6 +99,9 @@ describe('filter in Envoy, control plane up, failure_mode open', SUITE, () => {
     assert.deepEqual(list.data.map((m) => [m.id, m.owned_by]), [
       ['auto', 'switchyard'], ['MoM', 'switchyard'], ['math-model', 'demo'], ['code-model', 'demo'], ['general', 'demo'],
     ]);
+    const one = await fetch(`${stack().url}/v1/models/MoM`);
+    assert.deepEqual([one.status, await one.json()], [200, list.data[1]]);
+    assert.equal((await fetch(`${stack().url}/v1/models/gpt-4o`)).status, 404);
     // A client that picks a listed trigger name gets it routed.
     const reply = await post(stack().url, CHAT, chatBody(list.data[1]!.id, 'Write a python function that reverses a list'));
     assert.equal(reply.headers.get('x-selected-model'), 'code-model');

@@ -33,6 +33,8 @@ function input(withExtensionPolicy: boolean): K8sObject[] {
 
 type J = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+const isModelList = (r: J) => JSON.stringify(r.match).includes('/v1/models');
+
 function translate(objs: K8sObject[], to: string): J {
   const file = writeTemp('egctl', 'input.yaml', objs.map((o) => stringify(o)).join('---\n'));
   const bin = state!.tools?.egctl?.bin ?? '';
@@ -96,7 +98,7 @@ describe('egctl x translate (Envoy Gateway v1.6 translator)', { skip }, () => {
     let defaultBackend = '';
     for (const r of routes) {
       assert.ok(r.route?.cluster, `${r.name} has no upstream cluster: ${JSON.stringify(r).slice(0, 200)}`);
-      if (r.match.path === '/v1/models') continue;
+      if (isModelList(r)) continue;
       assert.equal(r.route.timeout, '300s');
       const hs = r.match.headers ?? [];
       if (hs.length === 0) { defaultBackend = ipOf(r.route.cluster); continue; }
@@ -108,16 +110,16 @@ describe('egctl x translate (Envoy Gateway v1.6 translator)', { skip }, () => {
     assert.equal(defaultBackend, clusterIPs.general);
   });
 
-  it('sends GET /v1/models, and only it, to the control plane\'s decision port, ahead of the model routes', () => {
+  it('sends GET /v1/models and /v1/models/<id>, and only them, to the control plane\'s decision port, ahead of the model routes', () => {
     const { routes, endpoints } = xds();
-    const at = routes.findIndex((r: J) => r.match.path === '/v1/models');
+    const at = routes.findIndex(isModelList);
     assert.ok(at >= 0, `no /v1/models route: ${JSON.stringify(routes.map((r: J) => r.match))}`);
     const r = routes[at];
-    assert.deepEqual(r.match.headers, [{ name: ':method', stringMatch: { exact: 'GET' } }]);
+    assert.deepEqual([r.match.pathSeparatedPrefix, r.match.headers], ['/v1/models', [{ name: ':method', stringMatch: { exact: 'GET' } }]]);
     const endpoint = endpoints.find((e: J) => e.clusterName === r.route.cluster)?.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress;
     assert.deepEqual([endpoint?.address, endpoint?.portValue], [clusterIPs['switchyard-controlplane'], 8080]);
     assert.equal(r.route.timeout, '10s');
-    assert.ok(routes.slice(0, at).every((x: J) => x.match.path === '/v1/models'), 'Envoy tries routes in order: the model routes would catch it first');
+    assert.equal(at, 0, 'Envoy tries routes in order: the model routes would catch it first');
   });
 
   it('patches allow_on_headers_stop_iteration into the filter Envoy Gateway generates for the policy', () => {

@@ -63,9 +63,9 @@ describe('buildBootstrap', () => {
     for (const x of r.slice(1)) assert.equal(x.route.timeout, '0s', 'streamed answers are not cut off');
   });
 
-  it('sends GET /v1/models, and nothing else, to the control plane, on the filter\'s cluster', () => {
+  it('sends GET /v1/models and /v1/models/<id>, and nothing else, to the control plane, on the filter\'s cluster', () => {
     const [list] = routes(buildBootstrap(base));
-    assert.deepEqual(list.match, { path: '/v1/models', headers: [{ name: ':method', string_match: { exact: 'GET' } }] });
+    assert.deepEqual(list.match, { path_separated_prefix: '/v1/models', headers: [{ name: ':method', string_match: { exact: 'GET' } }] });
     const renamed = buildBootstrap({ ...base, filter: { wasmPath: 'w', config: { cluster: 'decisions' } } }) as Json;
     assert.equal(routes(renamed)[0].route.cluster, 'decisions');
     assert.ok(cluster(renamed, 'decisions'));
